@@ -1,0 +1,44 @@
+/**
+ * The few tensor helpers whose speed matters. On the wasm backend only a matMul without
+ * transpose flags reaches XNNPACK (~40 GFLOP/s here); any flag falls to a path ~10× slower,
+ * and tfjs's built-in matMul gradient uses flags. So transposes are explicit and the trained
+ * products carry a custom gradient whose backward pass is flag-free.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** a · bᵀ with an explicit transpose (no matMul flag). */
+export function matMulTransposed(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(a, tf.transpose(b)));
+}
+
+/**
+ * For a constant x (rows = samples), f(w) = x · w, differentiable in w only; the backward pass
+ * dW = xᵀ · dy uses a transposed copy of x made once, so training steps never use a flag.
+ */
+export function constantTimes(x: tf.Tensor2D): { apply: (w: tf.Tensor2D) => tf.Tensor2D; dispose: () => void } {
+  const xT = tf.transpose(x);
+  const apply = tf.customGrad((w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.matMul(x, w as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(xT, dy as tf.Tensor2D)],
+    };
+  }) as (w: tf.Tensor2D) => tf.Tensor2D;
+  return { apply, dispose: () => xT.dispose() };
+}
+
+/** Gram matrix a · aᵀ, with the flag-free gradient d(a·aᵀ) = (dy + dyᵀ) · a. */
+export const gram = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, tf.transpose(a as tf.Tensor2D)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(tf.add(dy, tf.transpose(dy)) as tf.Tensor2D, saved[0] as tf.Tensor2D),
+    ],
+  };
+}) as (a: tf.Tensor2D) => tf.Tensor2D;
+
+/** Rows scaled to unit L2 norm, norms floored at 1e-12 as torch.nn.functional.normalize. */
+export function normalizeRows(a: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.div(a, tf.maximum(tf.sqrt(tf.sum(tf.square(a), 1, true)), 1e-12)));
+}

@@ -1,0 +1,62 @@
+/**
+ * Chooses the tfjs backend at run time: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one named
+ * by UHOP_BACKEND. The tfjs-node packages are optional dependencies (their install downloads
+ * libtensorflow, which fails offline), so a failed import just moves on to the next choice.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../config/errors.ts';
+
+export const backendChoices = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof backendChoices)[number];
+
+export interface BackendInfo {
+  /** uhop's name for it, as in UHOP_BACKEND. */
+  choice: BackendChoice;
+  /** tfjs's name for it (tf.getBackend()). */
+  tfBackend: string;
+  /** Why earlier choices were skipped. */
+  skipped: string[];
+}
+
+// Specifiers in variables keep TypeScript from requiring the optional packages at compile time.
+const optionalModules: Record<BackendChoice, string | null> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: null,
+};
+const tfNames: Record<BackendChoice, string> = { 'node-gpu': 'tensorflow', node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+async function tryBackend(choice: BackendChoice): Promise<string | null> {
+  const specifier = optionalModules[choice];
+  try {
+    if (specifier) await import(specifier);
+    const ok = await tf.setBackend(tfNames[choice]);
+    if (!ok) return `${choice}: tf.setBackend("${tfNames[choice]}") failed`;
+    await tf.ready();
+    return null;
+  } catch (error) {
+    const firstLine = String((error as Error).message ?? error).split('\n')[0];
+    return `${choice}: ${firstLine}`;
+  }
+}
+
+let current: BackendInfo | null = null;
+
+export async function initBackend(requested = process.env.UHOP_BACKEND): Promise<BackendInfo> {
+  if (current && (!requested || requested === current.choice)) return current;
+  if (requested && !(backendChoices as readonly string[]).includes(requested)) {
+    throw new UserError(`UHOP_BACKEND="${requested}" is not one of ${backendChoices.join(', ')}`);
+  }
+  const order: readonly BackendChoice[] = requested ? [requested as BackendChoice] : backendChoices;
+  const skipped: string[] = [];
+  for (const choice of order) {
+    const failure = await tryBackend(choice);
+    if (failure === null) {
+      current = { choice, tfBackend: tf.getBackend(), skipped };
+      return current;
+    }
+    skipped.push(failure);
+  }
+  throw new UserError(`no tfjs backend could be started:\n  ${skipped.join('\n  ')}`);
+}

@@ -1,0 +1,68 @@
+/** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import { configJsonSchema } from '../config/schema.ts';
+import { describePlan, runCommand } from './run.ts';
+import { benchCommand } from './bench.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command()
+  .name('uhop')
+  .description('Memory-capacity experiments for modern Hopfield networks with learned feature maps (U-Hop, KHM / U-Hop+)')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('run')
+  .description('run an experiment config (JSON or YAML) and write results/<name>/')
+  .argument('<config>', 'config file, e.g. configs/mnist.json')
+  .option('-o, --out <dir>', 'results folder (default: results/<name>)')
+  .option('-s, --set <key=value>', 'override a config field, value parsed as JSON (repeatable)', collect, [])
+  .option('--dry-run', 'list the cells that would run, run nothing')
+  .option('-q, --quiet', 'no progress output')
+  .addHelpText('after', '\nExample:\n  uhop run configs/mnist.json --out /tmp/r --set seeds=3 --set memories=[10,100]')
+  .action(runCommand);
+
+program
+  .command('validate')
+  .description('check a config and show what it would run')
+  .argument('<config>', 'config file')
+  .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
+  .action((path: string, options: { set: string[] }) => {
+    console.log(`ok: ${path}\n${describePlan(loadConfig(path, options.set))}`);
+  });
+
+program
+  .command('schema')
+  .description('print the JSON Schema of config files (for editors)')
+  .action(() => {
+    console.log(JSON.stringify(configJsonSchema(), null, 2));
+  });
+
+program
+  .command('bench')
+  .description('time the core operations on the backend in use; writes results/bench/bench.csv')
+  .option('-o, --out <dir>', 'output folder', 'results/bench')
+  .option('--repeats <n>', 'timed repetitions per operation', '5')
+  .action(benchCommand);
+
+function fail(error: unknown): never {
+  if (error instanceof UserError) {
+    console.error(`uhop: error: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof CommanderError) {
+    // help and version exit 0; usage errors (unknown option, missing argument) exit 2
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  console.error(error);
+  process.exit(1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  fail(error);
+}

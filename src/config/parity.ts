@@ -1,0 +1,57 @@
+/**
+ * `parity` fills every quirk switch left unset: "official" reproduces the official Python code,
+ * "textbook" follows the papers (see shared protocol notes and README "Official vs textbook").
+ */
+import type { Config } from './schema.ts';
+
+export const parityDefaults = {
+  official: {
+    betaPlacement: 'output', // score = beta * activation(overlap) in UHop's update rule
+    distanceSign: 'positive', // Man/L2 overlaps are positive distances fed to softmax
+    trainOn: 'first-half', // memory_retrieval_max_loss.py trains on Xi[:int(0.5*M)]
+    lrSchedule: 'inverse-sqrt-factorial', // train_kernel (average loss): lr /= sqrt(i+1) after every step
+    finalLoss: 'last-iteration', // unif_loss is logged before the last update
+  },
+  textbook: {
+    betaPlacement: 'logits',
+    distanceSign: 'negative',
+    trainOn: 'all',
+    lrSchedule: 'constant',
+    finalLoss: 'after-training',
+  },
+} as const;
+
+type Defaults = (typeof parityDefaults)['official'] | (typeof parityDefaults)['textbook'];
+type Resolved<T> = { -readonly [K in keyof T]-?: T[K] };
+
+export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> & {
+  seeds: number[];
+  retrieval: Resolved<Config['retrieval']>;
+  featureMap: Omit<Resolved<Config['featureMap']>, 'dim'> & { dim: number | null };
+};
+
+/** Default learning rates of the official scripts: lr 10 with the max loss, 1 with the average loss. */
+const officialLearningRate = { max: 10, average: 1 } as const;
+
+export function resolveConfig(config: Config): ResolvedConfig {
+  const defaults: Defaults = parityDefaults[config.parity];
+  const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i + 1) : config.seeds;
+  return {
+    ...config,
+    seeds,
+    retrieval: {
+      ...config.retrieval,
+      betaPlacement: config.retrieval.betaPlacement ?? defaults.betaPlacement,
+      distanceSign: config.retrieval.distanceSign ?? defaults.distanceSign,
+    },
+    featureMap: {
+      ...config.featureMap,
+      dim: config.featureMap.dim ?? null,
+      lr: config.featureMap.lr ?? officialLearningRate[config.featureMap.loss],
+      // The official max-loss trainer (train_kernel_max) keeps lr constant; only train_kernel decays it.
+      lrSchedule: config.featureMap.lrSchedule ?? (config.featureMap.loss === 'average' ? defaults.lrSchedule : 'constant'),
+      trainOn: config.featureMap.trainOn ?? defaults.trainOn,
+      finalLoss: config.featureMap.finalLoss ?? defaults.finalLoss,
+    },
+  };
+}

