@@ -12,11 +12,25 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     model: r.model,
     M: r.M,
     mean: r.mean,
-    // ±1 std bars; a single seed has no spread
-    low: Number.isFinite(r.std) ? r.mean - r.std : r.mean,
+    // ±1 std bars, cut at 0 (errors are non-negative); a single seed has no spread
+    low: Number.isFinite(r.std) ? Math.max(0, r.mean - r.std) : r.mean,
     high: Number.isFinite(r.std) ? r.mean + r.std : r.mean,
   }));
-  const x = { field: 'M', type: 'quantitative', scale: { type: 'log' }, title: 'memories M' } as const;
+  const memoryCounts = rows.map((r) => r.M);
+  const x = {
+    field: 'M',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [Math.min(...memoryCounts), Math.max(...memoryCounts)], nice: false },
+    axis: { values: [...new Set(memoryCounts)] },
+    title: 'memories M (log scale)',
+  } as const;
+  // symlog: near-zero errors (U-Hop) and errors in the hundreds (poly-10) stay readable together
+  const y = {
+    type: 'quantitative',
+    scale: { type: 'symlog', constant: 1 },
+    axis: { values: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+    title: 'retrieval error, mean ± std over seeds (symlog)',
+  } as const;
   const color = { field: 'model', type: 'nominal', title: 'model', sort: [...new Set(rows.map((r) => r.model))] } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -26,8 +40,8 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     background: 'white',
     data: { values: data },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'retrieval error (mean ± std over seeds)' }, color } },
-      { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', ...y }, color } },
+      { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', ...y }, y2: { field: 'high' }, color } },
     ],
   };
 }
