@@ -6,6 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** tf.customGrad's parameter type: a function of tensors (and a save callback, last). */
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
 /** a · bᵀ with an explicit transpose (no matMul flag). */
 export function matMulTransposed(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(a, tf.transpose(b)));
@@ -17,18 +20,18 @@ export function matMulTransposed(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
  */
 export function constantTimes(x: tf.Tensor2D): { apply: (w: tf.Tensor2D) => tf.Tensor2D; dispose: () => void } {
   const xT = tf.transpose(x);
-  const apply = tf.customGrad((w: tf.Tensor, save: tf.GradSaveFunc) => {
+  const apply = tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     return {
       value: tf.matMul(x, w as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor) => [tf.matMul(xT, dy as tf.Tensor2D)],
     };
-  }) as (w: tf.Tensor2D) => tf.Tensor2D;
+  }) as CustomGradientFunc) as (w: tf.Tensor2D) => tf.Tensor2D;
   return { apply, dispose: () => xT.dispose() };
 }
 
 /** Gram matrix a · aᵀ, with the flag-free gradient d(a·aᵀ) = (dy + dyᵀ) · a. */
-export const gram = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+export const gram = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a]);
   return {
     value: tf.matMul(a as tf.Tensor2D, tf.transpose(a as tf.Tensor2D)),
@@ -36,7 +39,7 @@ export const gram = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
       tf.matMul(tf.add(dy, tf.transpose(dy)) as tf.Tensor2D, saved[0] as tf.Tensor2D),
     ],
   };
-}) as (a: tf.Tensor2D) => tf.Tensor2D;
+}) as CustomGradientFunc) as (a: tf.Tensor2D) => tf.Tensor2D;
 
 /** Rows scaled to unit L2 norm, norms floored at 1e-12 as torch.nn.functional.normalize. */
 export function normalizeRows(a: tf.Tensor2D): tf.Tensor2D {

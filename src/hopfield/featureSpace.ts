@@ -24,7 +24,7 @@ function withMemoryFeatures(rows: tf.Tensor2D, project: FeatureSpace['project'],
 
 /** Identity features: scores use the memories themselves. */
 export function pixelSpace(memories: tf.Tensor2D): FeatureSpace {
-  return withMemoryFeatures(memories, (states) => tf.clone(states), []);
+  return withMemoryFeatures(memories, (states) => tf.clone(states) as tf.Tensor2D, []);
 }
 
 /**
@@ -32,7 +32,7 @@ export function pixelSpace(memories: tf.Tensor2D): FeatureSpace {
  * The space keeps its own reference to Wᵀ: the caller may dispose its copy.
  */
 export function linearSpace(memories: tf.Tensor2D, weightsT: tf.Tensor2D): FeatureSpace {
-  const weights = tf.clone(weightsT);
-  const rows = tf.matMul(memories, weights);
+  const weights = tf.clone(weightsT) as tf.Tensor2D;
+  const rows = tf.matMul(memories, weights) as tf.Tensor2D;
   return withMemoryFeatures(rows, (states) => tf.matMul(states, weights), [rows, weights]);
 }

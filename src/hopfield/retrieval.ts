@@ -40,7 +40,7 @@ export function retrievalStep(
     const logits = spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores;
     const separated = separations[spec.separation](logits as tf.Tensor2D, spec);
     const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
-    return { states: tf.matMul(weights, memories), weights };
+    return { states: tf.matMul(weights, memories) as tf.Tensor2D, weights };
   });
 }
 

@@ -37,7 +37,7 @@ const sparsemax: Separation = (scores) =>
     const inSupport = tf.greater(tf.add(1, tf.mul(rank, sorted)), cumulative);
     const k = tf.sum(tf.cast(inSupport, 'int32'), 1) as tf.Tensor1D;
     const tau = tf.div(tf.sub(pickColumn(cumulative, tf.sub(k, tf.scalar(1, 'int32'))), 1), tf.reshape(tf.cast(k, 'float32'), [-1, 1]));
-    return tf.relu(tf.sub(z, tau));
+    return tf.relu(tf.sub(z, tau)) as tf.Tensor2D;
   });
 
 /**
@@ -56,7 +56,7 @@ const entmax15: Separation = (scores) =>
     const tau = tf.sub(mean, tf.sqrt(delta)) as tf.Tensor2D;
     const support = tf.sum(tf.cast(tf.lessEqual(tau, sorted), 'int32'), 1) as tf.Tensor1D;
     const tauStar = pickColumn(tau, tf.sub(support, tf.scalar(1, 'int32')));
-    return tf.square(tf.relu(tf.sub(z, tauStar)));
+    return tf.square(tf.relu(tf.sub(z, tauStar))) as tf.Tensor2D;
   });
 
 /** Official "poly-10": p = s^n with no normalisation (Krotov–Hopfield polynomial energy). */

@@ -16,22 +16,22 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     low: Number.isFinite(r.std) ? Math.max(0, r.mean - r.std) : r.mean,
     high: Number.isFinite(r.std) ? r.mean + r.std : r.mean,
   }));
-  const memoryCounts = rows.map((r) => r.M);
+  const memoryCounts = [...new Set(rows.map((r) => r.M))];
   const x = {
     field: 'M',
-    type: 'quantitative',
-    scale: { type: 'log', domain: [Math.min(...memoryCounts), Math.max(...memoryCounts)], nice: false },
-    axis: { values: [...new Set(memoryCounts)] },
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, domain: [Math.min(...memoryCounts), Math.max(...memoryCounts)], nice: false },
+    axis: { values: memoryCounts },
     title: 'memories M (log scale)',
-  } as const;
+  };
   // symlog: near-zero errors (U-Hop) and errors in the hundreds (poly-10) stay readable together
   const y = {
-    type: 'quantitative',
-    scale: { type: 'symlog', constant: 1 },
+    type: 'quantitative' as const,
+    scale: { type: 'symlog' as const, constant: 1 },
     axis: { values: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
     title: 'retrieval error, mean ± std over seeds (symlog)',
-  } as const;
-  const color = { field: 'model', type: 'nominal', title: 'model', sort: [...new Set(rows.map((r) => r.model))] } as const;
+  };
+  const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.model))] };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

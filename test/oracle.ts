@@ -1,0 +1,76 @@
+/**
+ * Independent plain-JS (float64) implementations used as oracles by the tests. They share no
+ * code with src/ and use different algorithms where possible (bisection instead of sorting).
+ */
+
+export function softmax(z: number[]): number[] {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Finds τ with Σ f(z_i − τ) = 1 by bisection, f non-decreasing, f(≤0) = 0. */
+function thresholdByBisection(z: number[], f: (x: number) => number): number {
+  let lo = Math.max(...z) - 1 - 1e-9; // here Σ ≥ f(1) ≥ 1 for the maps below
+  let hi = Math.max(...z);
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    const total = z.reduce((acc, v) => acc + f(v - mid), 0);
+    if (total > 1) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** sparsemax = Euclidean projection onto the simplex: p = max(z − τ, 0), Σp = 1. */
+export function sparsemax(z: number[]): number[] {
+  const relu = (x: number) => Math.max(x, 0);
+  const tau = thresholdByBisection(z, relu);
+  return z.map((v) => relu(v - tau));
+}
+
+/** 1.5-entmax: p = max(z/2 − τ, 0)², Σp = 1. */
+export function entmax15(z: number[]): number[] {
+  const half = z.map((v) => v / 2);
+  const f = (x: number) => Math.max(x, 0) ** 2;
+  const tau = thresholdByBisection(half, f);
+  return half.map((v) => f(v - tau));
+}
+
+export const dot = (a: number[], b: number[]) => a.reduce((acc, v, i) => acc + v * b[i], 0);
+export const norm = (a: number[]) => Math.sqrt(dot(a, a));
+
+/** Official MHN (softmax, β = 1 on the output) one-step error, mean over queries. */
+export function mhnSoftmaxError(memories: number[][], queries: number[][]): number {
+  const clamp = (v: number) => Math.min(Math.max(v, 0), 1);
+  let total = 0;
+  queries.forEach((q, target) => {
+    const p = softmax(memories.map((xi) => dot(xi, q)));
+    const out = memories[0].map((_, i) => memories.reduce((acc, xi, mu) => acc + p[mu] * xi[i], 0));
+    total += memories[target].reduce((acc, v, i) => acc + (clamp(v) - clamp(out[i])) ** 2, 0);
+  });
+  return total / queries.length;
+}
+
+/** Rows of a row-major Float32Array as number arrays. */
+export function toRows(values: ArrayLike<number>, cols: number): number[][] {
+  const rows: number[][] = [];
+  for (let r = 0; r < values.length / cols; r++) rows.push(Array.from({ length: cols }, (_, c) => values[r * cols + c]));
+  return rows;
+}
+
+/** Max and average separation losses (t = 2) of raw features, float64. */
+export function separationLosses(features: number[][]): { max: number; average: number } {
+  const unit = features.map((f) => f.map((v) => v / norm(f)));
+  const exponents: number[] = [];
+  for (let i = 0; i < unit.length; i++) {
+    for (let j = i + 1; j < unit.length; j++) {
+      const sq = unit[i].reduce((acc, v, k) => acc + (v - unit[j][k]) ** 2, 0);
+      exponents.push(-2 * sq);
+    }
+  }
+  const max = Math.max(...exponents);
+  const average = Math.log(exponents.reduce((acc, e) => acc + Math.exp(e), 0) / exponents.length);
+  return { max, average };
+}

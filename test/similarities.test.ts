@@ -1,0 +1,62 @@
+import { test, before } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { similarities } from '../src/hopfield/similarities.ts';
+import { pixelSpace } from '../src/hopfield/featureSpace.ts';
+import { backend, assertClose } from './helpers.ts';
+import { dot, norm } from './oracle.ts';
+import { rngFor } from '../src/random/prng.ts';
+
+before(backend);
+
+function randomRows(count: number, dim: number, purpose: string): number[][] {
+  const rng = rngFor('similarity-test', purpose);
+  return Array.from({ length: count }, () => Array.from({ length: dim }, () => rng.next()));
+}
+
+function scores(name: keyof typeof similarities, queries: number[][], memories: number[][], distanceSign: 'positive' | 'negative') {
+  const q = tf.tensor2d(queries);
+  const m = tf.tensor2d(memories);
+  const space = pixelSpace(m);
+  const s = similarities[name](q, space.memories, { distanceSign });
+  const values = s.arraySync() as number[][];
+  [q, m, s].forEach((t) => t.dispose());
+  space.dispose();
+  return values;
+}
+
+const references = {
+  dot: (q: number[], xi: number[]) => dot(q, xi),
+  cosine: (q: number[], xi: number[]) => dot(q, xi) / (norm(q) * norm(xi)),
+  l1: (q: number[], xi: number[]) => q.reduce((acc, v, i) => acc + Math.abs(v - xi[i]), 0),
+  l2: (q: number[], xi: number[]) => Math.sqrt(q.reduce((acc, v, i) => acc + (v - xi[i]) ** 2, 0)),
+};
+
+test('hand-computed scores', () => {
+  const q = [[1, 2]];
+  const xi = [
+    [3, 0],
+    [1, 1],
+  ];
+  assertClose(scores('dot', q, xi, 'positive')[0], [3, 3], 1e-6, 'dot');
+  assertClose(scores('l1', q, xi, 'positive')[0], [4, 1], 1e-6, 'l1 official sign');
+  assertClose(scores('l1', q, xi, 'negative')[0], [-4, -1], 1e-6, 'l1 textbook sign');
+  assertClose(scores('l2', q, xi, 'positive')[0], [Math.sqrt(8), 1], 1e-6, 'l2 official sign');
+  assertClose(scores('l2', q, xi, 'negative')[0], [-Math.sqrt(8), -1], 1e-6, 'l2 textbook sign');
+  assertClose(scores('cosine', q, xi, 'positive')[0], [3 / (Math.sqrt(5) * 3), 3 / (Math.sqrt(5) * Math.sqrt(2))], 1e-6, 'cos');
+});
+
+test('every similarity matches a plain-JS computation, including the chunked distance path', () => {
+  // 30 × 400 × 784 elements is more than one distance chunk
+  const queries = randomRows(30, 784, 'q');
+  const memories = randomRows(400, 784, 'm');
+  for (const [name, reference] of Object.entries(references)) {
+    for (const sign of ['positive', 'negative'] as const) {
+      const got = scores(name as keyof typeof references, queries, memories, sign);
+      const flip = sign === 'negative' && (name === 'l1' || name === 'l2') ? -1 : 1;
+      const scale = name === 'cosine' ? 1 : 300;
+      queries.forEach((q, i) =>
+        assertClose(got[i], memories.map((xi) => flip * reference(q, xi)), 1e-5 * scale, `${name}/${sign} row ${i}`),
+      );
+    }
+  }
+});
