@@ -106,7 +106,7 @@ export const featureMapSchema = z
     lrSchedule: z
       .enum(['constant', 'inverse-sqrt-factorial'])
       .optional()
-      .describe('average loss: official divides lr by sqrt(t+1) after step t (lr_t = 1/sqrt(t!)); textbook: constant'),
+      .describe('official: with the average loss lr is divided by sqrt(t+1) after step t (lr_t = lr/sqrt(t!)), with the max loss constant; textbook: constant'),
     trainOn: z
       .enum(['first-half', 'all'])
       .optional()

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { resultFiles } from '../src/output/writeResults.ts';
+import { cellColumns } from '../src/output/tables.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'uhop-cli-'));
+
+function uhop(...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/uhop', ...args], { encoding: 'utf8', env: { ...process.env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const small = ['--set', 'memories=[6,12]', '--set', 'seeds=2', '--set', 'featureMap.epochs=5', '--quiet'];
+
+test('a bad config exits with code 2, names each problem by path, and prints no stack trace', () => {
+  const file = join(work, 'bad.yaml');
+  writeFileSync(file, 'name: bad\nmemories: [10]\nmodels:\n  - name: a\n    separation: softermax\nretrieval:\n  steps: 0\n');
+  const { code, stderr } = uhop('run', file);
+  assert.equal(code, 2);
+  assert.match(stderr, /models\.0\.separation/);
+  assert.match(stderr, /retrieval\.steps/);
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  const unknown = uhop('validate', 'configs/mnist.json', '--set', 'featureMap.epoch=3');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /featureMap: Unrecognized key: "epoch"/);
+  assert.equal(uhop('run', join(work, 'missing.json')).code, 2);
+});
+
+test('validate accepts YAML, schema prints JSON Schema, --dry-run runs nothing', () => {
+  const validate = uhop('validate', 'configs/mnist.yaml');
+  assert.equal(validate.code, 0, validate.stderr);
+  assert.match(validate.stdout, /60 cells/);
+  const schema = uhop('schema');
+  assert.equal(schema.code, 0);
+  assert.equal(JSON.parse(schema.stdout).type, 'object');
+  const out = join(work, 'dry');
+  const dry = uhop('run', 'configs/mnist.json', '--dry-run', '--out', out, ...small);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /4 cells/);
+  assert.equal(existsSync(out), false);
+});
+
+test('a small end-to-end run writes every result file, with the documented columns, reproducibly', () => {
+  const first = join(work, 'run1');
+  const second = join(work, 'run2');
+  for (const out of [first, second]) {
+    const run = uhop('run', 'configs/mnist.json', '--out', out, ...small);
+    assert.equal(run.code, 0, run.stderr);
+  }
+  for (const name of resultFiles) assert.ok(existsSync(join(first, name)), `${name} missing`);
+  const csv = readFileSync(join(first, 'cells.csv'), 'utf8');
+  assert.equal(csv, readFileSync(join(second, 'cells.csv'), 'utf8'), 'same config and seeds → identical cells.csv');
+  const rows = parse(csv, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(Object.keys(rows[0]), cellColumns);
+  assert.equal(rows.length, 7 * 2 * 2, '7 models × 2 M × 2 seeds');
+  for (const row of rows) {
+    assert.ok(Number.isFinite(Number(row.error)) && Number(row.error) >= 0, `${row.model}: error ${row.error}`);
+    assert.equal(row.featureMap === 'true', row.model.startsWith('U-Hop'));
+    assert.equal(row.sepLossFinal === '', !row.model.startsWith('U-Hop'));
+  }
+  const summary = parse(readFileSync(join(first, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(summary.length, 7 * 2);
+  assert.deepEqual(Object.keys(summary[0]).slice(0, 8), ['model', 'M', 'n', 'mean', 'std', 'median', 'min', 'max']);
+  assert.match(readFileSync(join(first, 'error-vs-M.svg'), 'utf8'), /^<svg/);
+  assert.deepEqual([...readFileSync(join(first, 'error-vs-M.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
+  const resolved = JSON.parse(readFileSync(join(first, 'config.resolved.json'), 'utf8'));
+  assert.deepEqual(resolved.memories, [6, 12]);
+  assert.equal(resolved.retrieval.betaPlacement, 'output');
+  const manifest = JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8'));
+  assert.ok(manifest.backend.choice);
+  assert.ok(manifest.startedAt <= manifest.finishedAt);
+  assert.match(readFileSync(join(first, 'summary.md'), 'utf8'), /\| U-Hop softmax \|/);
+});

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { applyOverride, loadConfig, parseOverride, readConfigFile, validateConfig } from '../src/config/load.ts';
+import { resolveConfig } from '../src/config/parity.ts';
+import { configJsonSchema } from '../src/config/schema.ts';
+import { UserError } from '../src/config/errors.ts';
+import { withReference } from '../scripts/update-readme.ts';
+
+test('--set values are parsed as JSON when they can be, else kept as strings', () => {
+  assert.deepEqual(parseOverride('seeds=3'), { path: ['seeds'], value: 3 });
+  assert.deepEqual(parseOverride('memories=[10,100]'), { path: ['memories'], value: [10, 100] });
+  assert.deepEqual(parseOverride('name=my-run'), { path: ['name'], value: 'my-run' });
+  assert.deepEqual(parseOverride('featureMap.epochs=5'), { path: ['featureMap', 'epochs'], value: 5 });
+  assert.deepEqual(parseOverride('corruption={"type":"none"}'), { path: ['corruption'], value: { type: 'none' } });
+  assert.deepEqual(parseOverride('description=a=b'), { path: ['description'], value: 'a=b' });
+  assert.throws(() => parseOverride('novalue'), UserError);
+  assert.throws(() => parseOverride('a..b=1'), UserError);
+});
+
+test('overrides write nested fields and array elements without touching the original', () => {
+  const original = { featureMap: { epochs: 100 }, models: [{ name: 'a' }, { name: 'b' }] };
+  const changed = applyOverride(applyOverride(original, ['featureMap', 'lr'], 2), ['models', '1', 'name'], 'c');
+  assert.deepEqual(changed, { featureMap: { epochs: 100, lr: 2 }, models: [{ name: 'a' }, { name: 'c' }] });
+  assert.deepEqual(original.models[1], { name: 'b' });
+  assert.deepEqual(applyOverride({}, ['retrieval', 'beta'], 0.5), { retrieval: { beta: 0.5 } });
+});
+
+test('config errors name the path of every problem; unknown keys are errors', () => {
+  const bad = { name: 'x', memories: [10, 1], models: [{ name: 'a', colour: 'red' }], featureMap: { epochs: 'many' } };
+  try {
+    validateConfig(bad, 'bad.json');
+    assert.fail('expected a UserError');
+  } catch (error) {
+    assert.ok(error instanceof UserError);
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, /bad\.json/);
+    assert.match(error.message, /memories\.1: /);
+    assert.match(error.message, /models\.0: .*colour/);
+    assert.match(error.message, /featureMap\.epochs: /);
+  }
+  assert.throws(() => validateConfig({ name: 'x', memories: [10], models: [{ name: 'a' }, { name: 'a' }] }, 'c'), /duplicate/);
+  assert.throws(() => validateConfig({ name: 'x', memories: [10], models: [{ name: 'a', degree: 3 }] }, 'c'), /models\.0\.degree/);
+});
+
+test('parity fills unset switches; explicit switches win', () => {
+  const base = { name: 'x', memories: [10], models: [{ name: 'a' }] };
+  const official = resolveConfig(validateConfig({ ...base, parity: 'official' }, 'c'));
+  assert.equal(official.retrieval.betaPlacement, 'output');
+  assert.equal(official.retrieval.distanceSign, 'positive');
+  assert.equal(official.featureMap.trainOn, 'first-half');
+  assert.equal(official.featureMap.lrSchedule, 'constant', 'the official max-loss trainer keeps lr constant');
+  assert.equal(official.featureMap.lr, 10);
+  const average = resolveConfig(validateConfig({ ...base, parity: 'official', featureMap: { loss: 'average' } }, 'c'));
+  assert.equal(average.featureMap.lrSchedule, 'inverse-sqrt-factorial');
+  assert.equal(average.featureMap.lr, 1);
+  const textbook = resolveConfig(validateConfig({ ...base, retrieval: { distanceSign: 'positive' } }, 'c'));
+  assert.equal(textbook.parity, 'textbook');
+  assert.equal(textbook.retrieval.betaPlacement, 'logits');
+  assert.equal(textbook.retrieval.distanceSign, 'positive');
+  assert.equal(textbook.featureMap.trainOn, 'all');
+  assert.deepEqual(textbook.seeds, [1]);
+  assert.deepEqual(resolveConfig(validateConfig({ ...base, seeds: 3 }, 'c')).seeds, [1, 2, 3]);
+});
+
+test('configs/mnist.yaml is the same experiment as configs/mnist.json', () => {
+  const fromJson = loadConfig('configs/mnist.json');
+  const fromYaml = loadConfig('configs/mnist.yaml');
+  assert.deepEqual({ ...fromYaml, $schema: undefined }, { ...fromJson, $schema: undefined });
+  assert.deepEqual(fromJson.memories, [10, 20, 50, 100, 200, 500]);
+  assert.equal(fromJson.seeds.length, 10);
+});
+
+test('every shipped config validates', () => {
+  for (const file of ['configs/mnist.json', 'configs/mnist.yaml', 'configs/mnist-textbook.json']) {
+    assert.doesNotThrow(() => validateConfig(readConfigFile(file), file), file);
+  }
+});
+
+test('uhop.schema.json and the README config reference are in sync with the zod schema', () => {
+  assert.deepEqual(JSON.parse(readFileSync('uhop.schema.json', 'utf8')), configJsonSchema(), 'run: npx uhop schema > uhop.schema.json');
+  const readme = readFileSync('README.md', 'utf8');
+  assert.equal(withReference(readme), readme, 'run: npm run docs');
+});

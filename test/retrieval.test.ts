@@ -1,0 +1,130 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { retrieve, type RetrievalSpec } from '../src/hopfield/retrieval.ts';
+import { linearSpace, pixelSpace } from '../src/hopfield/featureSpace.ts';
+import { errorPerQuery, exactRetrievalRate, meanOf, successRate } from '../src/metrics/retrievalError.ts';
+import { minimalSeparation } from '../src/metrics/separation.ts';
+import { runCell } from '../src/experiments/cell.ts';
+import { resolveConfig } from '../src/config/parity.ts';
+import { validateConfig } from '../src/config/load.ts';
+import { loadPool } from '../src/data/registry.ts';
+import { gatherRows } from '../src/data/pool.ts';
+import { corrupt } from '../src/data/corruptions.ts';
+import { rngFor } from '../src/random/prng.ts';
+import { backend, assertClose } from './helpers.ts';
+import * as oracle from './oracle.ts';
+
+before(backend);
+
+const spec: RetrievalSpec = {
+  similarity: 'dot',
+  separation: 'softmax',
+  degree: 10,
+  steps: 1,
+  beta: 1,
+  betaPlacement: 'output',
+  distanceSign: 'positive',
+};
+
+test('error metric: sum over pixels of squared differences after clamping both images to [0, 1]', () => {
+  const targets = tf.tensor2d([[0, 0.5, 1, 2]]);
+  const outputs = tf.tensor2d([[-1, 1, 0.25, 3]]);
+  // clamp: target (0, .5, 1, 1), output (0, 1, .25, 1) → 0 + .25 + .5625 + 0
+  assertClose(errorPerQuery(targets, outputs), [0.8125], 1e-6, 'error');
+  assert.equal(successRate(Float32Array.from([0.5, 1, 2]), 1), 2 / 3);
+  assert.equal(exactRetrievalRate(tf.tensor2d([[0.1, 0.9], [0.6, 0.4]]), Int32Array.from([1, 1])), 0.5);
+  tf.dispose([targets, outputs]);
+});
+
+test('Δ_min = 1 − largest pairwise cosine', () => {
+  const rows = tf.tensor2d([
+    [1, 0],
+    [0, 2],
+    [1, 1],
+  ]);
+  assert.ok(Math.abs(minimalSeparation(rows) - (1 - Math.SQRT1_2)) < 1e-6);
+  rows.dispose();
+});
+
+test('β placement: official scales the output, textbook the logits', () => {
+  const memories = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
+  const query = tf.tensor2d([[1, 0.5]]);
+  const space = pixelSpace(memories);
+  const official = retrieve(memories, space, query, { ...spec, beta: 2, betaPlacement: 'output' });
+  const textbook = retrieve(memories, space, query, { ...spec, beta: 2, betaPlacement: 'logits' });
+  const p = oracle.softmax([1, 0.5]);
+  const pBeta = oracle.softmax([2, 1]);
+  assertClose(official.states.dataSync(), [2 * p[0], 2 * p[1]], 1e-6, 'official');
+  assertClose(textbook.states.dataSync(), pBeta, 1e-6, 'textbook');
+  tf.dispose([memories, query, official.states, official.weights, textbook.states, textbook.weights]);
+  space.dispose();
+});
+
+test('T steps iterate the update from the previous state', () => {
+  const memories = tf.tensor2d([
+    [1, 0, 0],
+    [0.8, 0.6, 0],
+    [0, 0, 1],
+  ]);
+  const query = tf.tensor2d([[0.5, 0.5, 0.2]]);
+  const space = pixelSpace(memories);
+  const rows = memories.arraySync() as number[][];
+  let x = [0.5, 0.5, 0.2];
+  for (let t = 0; t < 3; t++) {
+    const p = oracle.softmax(rows.map((xi) => oracle.dot(xi, x)));
+    x = [0, 1, 2].map((i) => rows.reduce((acc, xi, mu) => acc + p[mu] * xi[i], 0));
+  }
+  const result = retrieve(memories, space, query, { ...spec, steps: 3, betaPlacement: 'logits' });
+  assertClose(result.states.dataSync(), x, 1e-6, '3 steps');
+  tf.dispose([memories, query, result.states, result.weights]);
+  space.dispose();
+});
+
+test('U-Hop scores in Φ-space: K(ξ, x) = (Wξ)ᵀ(Wx), output stays a mix of raw memories', () => {
+  const memories = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
+  const query = tf.tensor2d([[0.2, 0.3]]);
+  const wT = tf.tensor2d([
+    [3, 0],
+    [0, 1],
+  ]); // W = diag(3, 1)
+  const space = linearSpace(memories, wT);
+  wT.dispose(); // the space keeps its own reference
+  const result = retrieve(memories, space, query, { ...spec, betaPlacement: 'logits' });
+  const p = oracle.softmax([9 * 0.2, 0.3]);
+  assertClose(result.states.dataSync(), p, 1e-6, 'U-Hop');
+  tf.dispose([memories, query, result.states, result.weights]);
+  space.dispose();
+});
+
+test('MHN softmax error of a pinned MNIST memory set matches an independent plain-JS computation to 1e-4', async () => {
+  const pinned = [3, 1500, 2750, 4021, 5000, 6100, 7007, 8200, 9123, 42, 999, 1234];
+  const config = resolveConfig(
+    validateConfig(
+      {
+        name: 'pinned',
+        parity: 'official',
+        dataset: { name: 'mnist', indices: pinned },
+        memories: [12],
+        seeds: [7],
+        models: [{ name: 'MHN softmax' }],
+      },
+      'test',
+    ),
+  );
+  const pool = loadPool('mnist');
+  const [record] = runCell(config, pool, { memories: 12, seed: 7 }, await backend()).records;
+  const memoryRows = gatherRows(pool, pinned);
+  const queryRows = corrupt(memoryRows, pool.dim, config.corruption, rngFor(7, 12, 'query'));
+  const expected = oracle.mhnSoftmaxError(oracle.toRows(memoryRows, pool.dim), oracle.toRows(queryRows, pool.dim));
+  assert.ok(Math.abs(record.error - expected) < 1e-4, `tfjs ${record.error} vs plain JS ${expected}`);
+  assert.ok(expected > 0.01, 'the check needs a memory set where the error is not trivially 0');
+  assert.equal(record.mse, record.error / 784);
+  assert.ok(Math.abs(meanOf([1, 2, 3]) - 2) < 1e-12);
+});
