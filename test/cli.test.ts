@@ -11,7 +11,11 @@ import { cellColumns } from '../src/output/tables.ts';
 const work = mkdtempSync(join(tmpdir(), 'uhop-cli-'));
 
 function uhop(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/uhop', ...args], { encoding: 'utf8', env: { ...process.env } });
+  return uhopWith({}, ...args);
+}
+
+function uhopWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/uhop', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -75,4 +79,19 @@ test('a small end-to-end run writes every result file, with the documented colum
   assert.ok(manifest.backend.choice);
   assert.ok(manifest.startedAt <= manifest.finishedAt);
   assert.match(readFileSync(join(first, 'summary.md'), 'utf8'), /\| U-Hop softmax \|/);
+});
+
+test('without a BLAS (UHOP_BLAS=off) the same run works on plain wasm and agrees with the BLAS run', () => {
+  const plain = join(work, 'plain');
+  const run = uhopWith({ UHOP_BLAS: 'off' }, 'run', 'configs/mnist.json', '--out', plain, ...small);
+  assert.equal(run.code, 0, run.stderr);
+  const manifest = JSON.parse(readFileSync(join(plain, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.backend.blas, null);
+  const plainRows = parse(readFileSync(join(plain, 'cells.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.ok(plainRows.every((row) => !row.backend.includes('blas')));
+  const reference = parse(readFileSync(join(work, 'run1', 'cells.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  plainRows.forEach((row, i) => {
+    const [a, b] = [Number(row.error), Number(reference[i].error)];
+    assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b)), `${row.model} M=${row.M} seed=${row.seed}: ${a} vs ${b}`);
+  });
 });

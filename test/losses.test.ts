@@ -1,9 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { separationLosses } from '../src/featuremap/losses.ts';
+import { separationLosses, stageIObjective } from '../src/featuremap/losses.ts';
 import { learningRateAt, trainFeatureMap } from '../src/featuremap/train.ts';
-import { constantTimes } from '../src/backend/ops.ts';
 import { backend, assertClose } from './helpers.ts';
 import * as oracle from './oracle.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
@@ -34,12 +33,13 @@ test('max and average separation losses match a plain-JS pairwise-distance compu
   f.dispose();
 });
 
-test('loss gradients with respect to Wᵀ (custom flag-free backward) match central finite differences', () => {
+test('Stage I objectives (fused max-loss gradient, flag-free average-loss backward) match finite differences and autodiff', () => {
   const xs = tf.tensor2d(x, [n, d]);
-  const linear = constantTimes(xs);
   for (const name of ['max', 'average'] as const) {
+    const objective = stageIObjective(name, xs);
     const w = tf.variable(tf.tensor2d(wT, [d, D]));
-    const { grads } = tf.variableGrads(() => separationLosses[name](linear.apply(w)), [w]);
+    const { value, grads } = tf.variableGrads(() => objective.apply(w), [w]);
+    assert.ok(Math.abs(value.dataSync()[0] - oracle.separationLosses(features(wT))[name]) < 1e-5, `${name} value`);
     const analytic = grads[w.name].dataSync();
     const h = 1e-5;
     const numeric = wT.map((_, i) => {
@@ -50,12 +50,12 @@ test('loss gradients with respect to Wᵀ (custom flag-free backward) match cent
       return (oracle.separationLosses(features(plus))[name] - oracle.separationLosses(features(minus))[name]) / (2 * h);
     });
     assertClose(analytic, numeric, 2e-3, `${name} gradient`);
-    // and against tfjs's own autodiff of the same loss built from plain matMul
+    // and against tfjs's own autodiff of the same loss built from plain ops
     const plain = tf.variableGrads(() => separationLosses[name](tf.matMul(xs, w) as tf.Tensor2D), [w]);
     assertClose(analytic, plain.grads[w.name].dataSync(), 1e-4, `${name} vs autodiff`);
     w.dispose();
+    objective.dispose();
   }
-  linear.dispose();
   xs.dispose();
 });
 

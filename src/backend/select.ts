@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../config/errors.ts';
+import { findBlas, type Blas, type BlasInfo } from './blas.ts';
+import { useBlasMatMul } from './blasMatMul.ts';
 
 export const backendChoices = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof backendChoices)[number];
@@ -14,8 +16,14 @@ export interface BackendInfo {
   choice: BackendChoice;
   /** tfjs's name for it (tf.getBackend()). */
   tfBackend: string;
+  /** Short label recorded with every result: the backend, plus "+blas" when matMuls go to native BLAS. */
+  label: string;
   /** Why earlier choices were skipped. */
   skipped: string[];
+  /** The native BLAS behind the wasm backend's matMul, if one was found. */
+  blas: BlasInfo | null;
+  /** Why BLAS libraries were not used (wasm only). */
+  blasSkipped: string[];
 }
 
 // Specifiers in variables keep TypeScript from requiring the optional packages at compile time.
@@ -42,6 +50,7 @@ async function tryBackend(choice: BackendChoice): Promise<string | null> {
 }
 
 let current: BackendInfo | null = null;
+let blas: Blas | null = null;
 
 export async function initBackend(requested = process.env.UHOP_BACKEND): Promise<BackendInfo> {
   if (current && (!requested || requested === current.choice)) return current;
@@ -53,10 +62,36 @@ export async function initBackend(requested = process.env.UHOP_BACKEND): Promise
   for (const choice of order) {
     const failure = await tryBackend(choice);
     if (failure === null) {
-      current = { choice, tfBackend: tf.getBackend(), skipped };
+      // The BLAS kernel is for the wasm path only; tfjs-node has native matMuls of its own.
+      const search = choice === 'wasm' ? findBlas() : { blas: null, skipped: [] };
+      blas = search.blas;
+      if (blas) useBlasMatMul(blas);
+      current = {
+        choice,
+        tfBackend: tf.getBackend(),
+        label: search.blas ? `${choice}+blas` : choice,
+        skipped,
+        blas: search.blas?.info ?? null,
+        blasSkipped: search.skipped,
+      };
       return current;
     }
     skipped.push(failure);
   }
   throw new UserError(`no tfjs backend could be started:\n  ${skipped.join('\n  ')}`);
+}
+
+/** The native BLAS behind matMul, when the wasm backend found one. */
+export function activeBlas(): Blas | null {
+  return blas;
+}
+
+/**
+ * Routes wasm matMuls to the BLAS found at start-up (true) or to tfjs's own kernel (false), so that
+ * benchmarks and tests can compare both in one process. Returns whether BLAS is now in use.
+ */
+export function setBlasMatMul(enabled: boolean): boolean {
+  if (!blas) return false;
+  useBlasMatMul(enabled ? blas : null);
+  return enabled;
 }

@@ -6,6 +6,12 @@ import { configJsonSchema } from '../config/schema.ts';
 import { describePlan, runCommand } from './run.ts';
 import { benchCommand } from './bench.ts';
 
+// `uhop ... | head` closes stdout early: that is not an error
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command()
@@ -43,9 +49,11 @@ program
 
 program
   .command('bench')
-  .description('time the core operations on the backend in use; writes results/bench/bench.csv')
+  .description('time the core operations (plain wasm and wasm + BLAS side by side) and a whole run; writes results/bench/bench.csv')
   .option('-o, --out <dir>', 'output folder', 'results/bench')
   .option('--repeats <n>', 'timed repetitions per operation', '5')
+  .option('--config <file>', 'also time a whole run of this config on each kernel', 'configs/mnist.json')
+  .option('--no-config', 'time the operations only')
   .action(benchCommand);
 
 function fail(error: unknown): never {

@@ -26,7 +26,7 @@ export async function runExperiment(config: ResolvedConfig, progress: RunProgres
   const records: ModelRecord[] = [];
   const timings: ModelTiming[] = [];
   for (const [index, cell] of cells.entries()) {
-    const result = runCell(config, pool, cell, backend.choice);
+    const result = runCell(config, pool, cell, backend.label);
     records.push(...result.records);
     timings.push(...result.timings);
     progress.onCellDone?.(cell, index + 1, cells.length);

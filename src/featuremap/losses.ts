@@ -4,7 +4,7 @@
  * so both losses are written with the cosine (Gram) matrix: one flag-free matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gram, normalizeRows } from '../backend/ops.ts';
+import { constantTimes, gram, normalizeRows } from '../backend/ops.ts';
 
 /** t in exp(−t‖φ̂_i − φ̂_j‖²): the official uniformity loss uses t = 2. */
 export const UNIFORMITY_T = 2;
@@ -12,21 +12,28 @@ export const UNIFORMITY_T = 2;
 export type SeparationLossName = 'max' | 'average';
 export type SeparationLoss = (features: tf.Tensor2D) => tf.Scalar;
 
-/** Boolean mask of the strict upper triangle (pairs i < j). */
-function upperTriangle(n: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const row = tf.range(0, n, 1, 'int32').reshape([n, 1]);
-    const col = tf.range(0, n, 1, 'int32').reshape([1, n]);
-    return tf.less(row, col) as tf.Tensor2D;
-  });
+const penalties = new Map<number, Float32Array>();
+
+/** n × n: 0 on pairs i < j, −∞ elsewhere (built in JS: a broadcast int32 compare costs ms on wasm). */
+function upperPairsPenalty(n: number): Float32Array {
+  let penalty = penalties.get(n);
+  if (!penalty) {
+    penalty = new Float32Array(n * n).fill(-Infinity);
+    for (let i = 0; i < n; i++) penalty.fill(0, i * n + i + 1, (i + 1) * n);
+    penalties.set(n, penalty);
+  }
+  return penalty;
 }
 
-/** −t‖φ̂_i − φ̂_j‖² for pairs i < j, −∞ elsewhere. */
+/** Entries of `square` for pairs i < j, −∞ elsewhere. */
+function upperPairs(square: tf.Tensor2D): tf.Tensor2D {
+  const n = square.shape[0];
+  return tf.add(square, tf.tensor2d(upperPairsPenalty(n), [n, n])) as tf.Tensor2D;
+}
+
+/** −t‖φ̂_i − φ̂_j‖² = 2t(cos_ij − 1) for pairs i < j, −∞ elsewhere. */
 function pairExponents(features: tf.Tensor2D): tf.Tensor2D {
-  const n = features.shape[0];
-  const cosines = gram(normalizeRows(features));
-  const exponents = tf.mul(tf.sub(cosines, 1), 2 * UNIFORMITY_T);
-  return tf.where(upperTriangle(n), exponents, tf.fill([n, n], -Infinity)) as tf.Tensor2D;
+  return upperPairs(tf.mul(tf.sub(gram(normalizeRows(features)), 1), 2 * UNIFORMITY_T) as tf.Tensor2D);
 }
 
 /**
@@ -50,3 +57,50 @@ export const separationLosses: Record<SeparationLossName, SeparationLoss> = {
   max: maxSeparationLoss,
   average: averageSeparationLoss,
 };
+
+/** The Stage I objective as a function of Wᵀ, for fixed training memories. */
+export interface StageIObjective {
+  apply(weightsT: tf.Tensor2D): tf.Scalar;
+  dispose(): void;
+}
+
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * The max loss as a function of Wᵀ with a fused gradient. Only the closest pair (i, j) gets
+ * gradient: with f = Wᵀ-features, c = cos(f_i, f_j) and û = f/‖f‖,
+ *   ∂c/∂f_i = (û_j − c·û_i)/‖f_i‖,   ∂L/∂Wᵀ = 2t·(x_i ⊗ ∂c/∂f_i + x_j ⊗ ∂c/∂f_j),
+ * a rank-2 product instead of the full xᵀ·dF of autodiff (same value, tested against it).
+ */
+function maxLossObjective(x: tf.Tensor2D): StageIObjective {
+  const n = x.shape[0];
+  const apply = tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
+    const features = tf.matMul(x, w as tf.Tensor2D);
+    const norms = tf.maximum(tf.sqrt(tf.sum(tf.square(features), 1, true)), 1e-12);
+    const unit = tf.div(features, norms) as tf.Tensor2D;
+    const flat = tf.reshape(upperPairs(tf.matMul(unit, tf.transpose(unit))), [-1]);
+    const best = tf.argMax(flat);
+    const largestCosine = tf.gather(flat, best);
+    save([unit, norms, best, largestCosine]);
+    return {
+      value: tf.mul(tf.sub(largestCosine, 1), 2 * UNIFORMITY_T),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedUnit, savedNorms, savedBest, cosine] = saved;
+        const size = tf.scalar(n, 'int32');
+        const pair = tf.stack([tf.floorDiv(savedBest, size), tf.mod(savedBest, size)]) as tf.Tensor1D;
+        const u = tf.gather(savedUnit, pair);
+        const dCos = tf.div(tf.sub(tf.reverse(u, 0), tf.mul(cosine, u)), tf.gather(savedNorms, pair));
+        const dFeatures = tf.mul(dCos, tf.mul(dy, 2 * UNIFORMITY_T));
+        return [tf.matMul(tf.transpose(tf.gather(x, pair)) as tf.Tensor2D, dFeatures as tf.Tensor2D)];
+      },
+    };
+  }) as CustomGradientFunc) as (w: tf.Tensor2D) => tf.Scalar;
+  return { apply, dispose: () => {} };
+}
+
+/** The objective of a named loss on training memories x (rows). */
+export function stageIObjective(name: SeparationLossName, x: tf.Tensor2D): StageIObjective {
+  if (name === 'max') return maxLossObjective(x);
+  const linear = constantTimes(x);
+  return { apply: (w) => separationLosses[name](linear.apply(w)), dispose: linear.dispose };
+}

@@ -1,7 +1,6 @@
 /** Stage I: gradient descent on a separation loss over the memories' features Φ(ξ) = Wξ. */
 import * as tf from '@tensorflow/tfjs';
-import { constantTimes } from '../backend/ops.ts';
-import { separationLosses, type SeparationLossName } from './losses.ts';
+import { stageIObjective, type SeparationLossName } from './losses.ts';
 
 export interface StageIOptions {
   loss: SeparationLossName;
@@ -29,24 +28,24 @@ export function learningRateAt(step: number, options: Pick<StageIOptions, 'lr' |
 /** Plain full-batch SGD on Wᵀ (no momentum or decay), as the official trainers. */
 export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
   if (train.shape[0] < 2) throw new Error(`Stage I needs at least 2 memories, got ${train.shape[0]}`);
-  const loss = separationLosses[options.loss];
-  const features = constantTimes(train);
+  const objective = stageIObjective(options.loss, train);
   const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
   const losses: number[] = [];
   for (let step = 0; step < options.epochs; step++) {
-    const { value, grads } = tf.variableGrads(() => loss(features.apply(weightsT)), [weightsT]);
-    losses.push(value.dataSync()[0]);
     const lr = learningRateAt(step, options);
-    const updated = tf.tidy(() => tf.sub(weightsT, tf.mul(grads[weightsT.name], lr)));
+    // lr·L is differentiated, so the gradient arrives scaled and the update is one pass over W
+    const { value, grads } = tf.variableGrads(() => tf.mul(objective.apply(weightsT), lr) as tf.Scalar, [weightsT]);
+    losses.push(value.dataSync()[0] / lr);
+    const updated = tf.sub(weightsT, grads[weightsT.name]);
     weightsT.assign(updated as tf.Tensor2D);
     updated.dispose();
     value.dispose();
     Object.values(grads).forEach((g) => g.dispose());
   }
-  const after = tf.tidy(() => loss(features.apply(weightsT)));
+  const after = tf.tidy(() => objective.apply(weightsT));
   const lossAfter = after.dataSync()[0];
   after.dispose();
-  features.dispose();
+  objective.dispose();
   const result = tf.clone(weightsT) as tf.Tensor2D;
   weightsT.dispose();
   return { weightsT: result, losses, lossAfter };

@@ -26,35 +26,43 @@ const dot: Similarity = (queries, memories) => tf.matMul(queries, memories.cols)
 const cosine: Similarity = (queries, memories) =>
   tf.tidy(() => tf.matMul(normalizeRows(queries), tf.transpose(normalizeRows(memories.rows))));
 
-/** Elements per intermediate (queries × memories × features) of a chunk of distance work. */
+/** Elements per intermediate (queries × memories × features) of a chunk of l1 work. */
 const CHUNK_ELEMENTS = 4_000_000;
 
-/**
- * Exact pairwise distances by broadcasting, in chunks of queries (no ‖a‖² + ‖b‖² − 2ab
- * shortcut: its float32 cancellation would make l1 and l2 disagree in precision).
- */
-function distances(queries: tf.Tensor2D, memories: tf.Tensor2D, power: 1 | 2): tf.Tensor2D {
+/** Exact pairwise l1 distances Σ|ξ_i − q_i| by broadcasting, in chunks of queries. */
+function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Tensor2D {
   const [count, dim] = queries.shape;
   const chunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / (memories.shape[0] * dim)));
   const parts: tf.Tensor2D[] = [];
   for (let start = 0; start < count; start += chunk) {
     const size = Math.min(chunk, count - start);
     parts.push(
-      tf.tidy(() => {
-        const diff = tf.sub(tf.slice(queries, [start, 0], [size, dim]).expandDims(1), memories.expandDims(0));
-        return power === 1 ? tf.sum(tf.abs(diff), 2) : tf.sqrt(tf.sum(tf.square(diff), 2));
-      }) as tf.Tensor2D,
+      tf.tidy(() => tf.sum(tf.abs(tf.sub(tf.slice(queries, [start, 0], [size, dim]).expandDims(1), memories.expandDims(0))), 2)),
     );
   }
-  const all = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+  const all = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
   if (parts.length > 1) parts.forEach((part) => part.dispose());
   return all;
 }
 
+/**
+ * Euclidean distances from ‖q − ξ‖² = ‖q‖² + ‖ξ‖² − 2⟨q, ξ⟩: one flag-free matMul. Rounding of
+ * the expansion is ~1e-7 of ‖q‖², far below the spread of distances between images; clamped at
+ * 0 before the square root.
+ */
+function euclideanDistances(queries: tf.Tensor2D, memories: MemoryFeatures): tf.Tensor2D {
+  return tf.tidy(() => {
+    const querySq = tf.sum(tf.square(queries), 1, true);
+    const memorySq = tf.reshape(tf.sum(tf.square(memories.rows), 1), [1, -1]);
+    const cross = tf.matMul(queries, memories.cols);
+    return tf.sqrt(tf.relu(tf.sub(tf.add(querySq, memorySq), tf.mul(cross, 2)))) as tf.Tensor2D;
+  });
+}
+
 /** A distance used as a score, with the sign chosen by options.distanceSign. */
-function distanceSimilarity(power: 1 | 2): Similarity {
+function distanceSimilarity(distance: (queries: tf.Tensor2D, memories: MemoryFeatures) => tf.Tensor2D): Similarity {
   return (queries, memories, options) => {
-    const d = distances(queries, memories.rows, power);
+    const d = distance(queries, memories);
     if (options.distanceSign === 'positive') return d;
     const negated = tf.neg(d) as tf.Tensor2D;
     d.dispose();
@@ -63,9 +71,9 @@ function distanceSimilarity(power: 1 | 2): Similarity {
 }
 
 /** Manhattan distance Σ|ξ_i − q_i| (UHN's l1 similarity). */
-const l1 = distanceSimilarity(1);
+const l1 = distanceSimilarity((queries, memories) => manhattanDistances(queries, memories.rows));
 
 /** Euclidean distance ‖ξ − q‖₂ (UHN's l2 similarity). */
-const l2 = distanceSimilarity(2);
+const l2 = distanceSimilarity(euclideanDistances);
 
 export const similarities: Record<SimilarityName, Similarity> = { dot, cosine, l1, l2 };
