@@ -5,7 +5,6 @@
  * OpenBLAS and slower than plain wasm. A failed load is never fatal: uhop stays on plain wasm.
  */
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
 
 export interface BlasInfo {
   /** What was loaded (a file name or path). */
@@ -95,6 +94,16 @@ function identify(lib: KoffiLib, path: string): { config: string; setThreads: Bl
   return null;
 }
 
+/**
+ * BLAS threads per tfjs instance: UHOP_BLAS_THREADS, else 1. OpenBLAS's results change in the last
+ * bits with its thread count, so a fixed count keeps results independent of --workers; the
+ * parallelism comes from running cells in worker threads (one per core by default).
+ */
+export function blasThreadsWanted(): number {
+  const wanted = Number(process.env.UHOP_BLAS_THREADS ?? 1);
+  return Number.isInteger(wanted) && wanted >= 1 ? wanted : 1;
+}
+
 export interface BlasSearch {
   blas: Blas | null;
   /** Why each candidate looked at was not used. */
@@ -123,7 +132,7 @@ export function findBlas(request = process.env.UHOP_BLAS): BlasSearch {
       skipped.push(`${path}: ${sgemm ? 'not an optimised BLAS (reference BLAS is ~40x slower)' : 'no cblas_sgemm'}`);
       continue;
     }
-    const threads = identity.setThreads(cpus().length);
+    const threads = identity.setThreads(blasThreadsWanted());
     const blas: Blas = {
       info: { library: path, config: identity.config, threads },
       sgemm: (transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc) => {

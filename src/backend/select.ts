@@ -69,7 +69,8 @@ export async function initBackend(requested = process.env.UHOP_BACKEND): Promise
       current = {
         choice,
         tfBackend: tf.getBackend(),
-        label: search.blas ? `${choice}+blas` : choice,
+        // the thread count changes the last bits of BLAS results, so it is part of the label (and cache key)
+        label: !search.blas ? choice : search.blas.info.threads === 1 ? `${choice}+blas` : `${choice}+blas×${search.blas.info.threads}`,
         skipped,
         blas: search.blas?.info ?? null,
         blasSkipped: search.skipped,

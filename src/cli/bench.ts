@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { initBackend, setBlasMatMul } from '../backend/select.ts';
 import { runBench, type BenchRow } from '../experiments/bench.ts';
-import { runExperiment } from '../experiments/runner.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runSweep } from '../experiments/sweep.ts';
 import { loadConfig } from '../config/load.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
 
@@ -13,10 +15,14 @@ export interface BenchOptions {
   config: string | false;
 }
 
+/** A whole sweep of `path` from scratch, in this thread (one worker), into a throw-away folder. */
 async function timeConfig(path: string, label: string): Promise<BenchRow> {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'uhop-bench-'));
   const started = performance.now();
-  await runExperiment(loadConfig(path));
-  return { op: `whole run: uhop run ${path}`, backend: label, ms: performance.now() - started, gflops: NaN };
+  await runSweep(loadConfig(path), { resultsDir, workers: 1, force: true });
+  const ms = performance.now() - started;
+  rmSync(resultsDir, { recursive: true, force: true });
+  return { op: `whole run, 1 worker: uhop run ${path}`, backend: label, ms, gflops: NaN };
 }
 
 export async function benchCommand(options: BenchOptions): Promise<void> {

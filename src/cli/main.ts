@@ -3,7 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
-import { describePlan, runCommand } from './run.ts';
+import { describeConfig, runCommand } from './run.ts';
+import { mergeCommand, reportCommand } from './results.ts';
 import { benchCommand } from './bench.ts';
 
 // `uhop ... | head` closes stdout early: that is not an error
@@ -26,9 +27,22 @@ program
   .argument('<config>', 'config file, e.g. configs/mnist.json')
   .option('-o, --out <dir>', 'results folder (default: results/<name>)')
   .option('-s, --set <key=value>', 'override a config field, value parsed as JSON (repeatable)', collect, [])
-  .option('--dry-run', 'list the cells that would run, run nothing')
+  .option('-w, --workers <n>', 'cells run in parallel worker threads (default: number of cores)')
+  .option('--shard <i/n>', 'run only every n-th cell, starting at the i-th (for job arrays; combine with uhop merge)')
+  .option('--force', 're-run cells that are already in the results folder')
+  .option('--dry-run', 'list the cells, how many are cached, and the estimated cost; run nothing')
   .option('-q, --quiet', 'no progress output')
-  .addHelpText('after', '\nExample:\n  uhop run configs/mnist.json --out /tmp/r --set seeds=3 --set memories=[10,100]')
+  .addHelpText(
+    'after',
+    `
+Finished cells are stored in <out>/cells/ as they complete: a rerun skips them, so an interrupted
+sweep resumes where it stopped. Failed cells are recorded and retried on the next run.
+
+Examples:
+  uhop run configs/mnist.json --out /tmp/r --set seeds=3 --set memories=[10,100]
+  uhop run configs/mnist.json --workers 2
+  uhop run configs/mnist.json --shard 2/8 --out results/mnist-shard2`,
+  )
   .action(runCommand);
 
 program
@@ -37,8 +51,21 @@ program
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
   .action((path: string, options: { set: string[] }) => {
-    console.log(`ok: ${path}\n${describePlan(loadConfig(path, options.set))}`);
+    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
   });
+
+program
+  .command('report')
+  .description('rewrite the tables, plots and report.md of a results folder from its stored cells (no recompute)')
+  .argument('<dir>', 'results folder written by uhop run')
+  .action(reportCommand);
+
+program
+  .command('merge')
+  .description('combine the results folders of shards of one config into one folder')
+  .argument('<dirs...>', 'results folders (e.g. of uhop run --shard i/n)')
+  .requiredOption('-o, --out <dir>', 'merged results folder')
+  .action(mergeCommand);
 
 program
   .command('schema')

@@ -1,9 +1,10 @@
-/** `uhop run CONFIG`: load, validate, run every cell, write the results folder. */
-import { join, resolve } from 'node:path';
+/** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
+import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
-import { expandCells } from '../experiments/grid.ts';
-import { runExperiment } from '../experiments/runner.ts';
+import { UserError } from '../config/errors.ts';
+import { parseShard, planSweep, runSweep, type SweepPlan } from '../experiments/sweep.ts';
+import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
 import { buildManifest } from '../output/manifest.ts';
 import { writeResults } from '../output/writeResults.ts';
 import { progressReporter } from './progress.ts';
@@ -13,36 +14,85 @@ export interface RunOptions {
   set: string[];
   dryRun?: boolean;
   quiet?: boolean;
+  force?: boolean;
+  workers?: string;
+  shard?: string;
 }
 
-export function describePlan(config: ResolvedConfig): string {
-  const cells = expandCells(config);
+export function describeConfig(config: ResolvedConfig): string {
+  const cells = config.memories.length * config.seeds.length;
   return [
-    `${config.name}: ${cells.length} cells (M ∈ {${config.memories.join(', ')}} × ${config.seeds.length} seeds), parity ${config.parity}`,
+    `${config.name}: ${cells} cells (M ∈ {${config.memories.join(', ')}} × ${config.seeds.length} seeds), parity ${config.parity}`,
     `models: ${config.models.map((m) => m.name).join(', ')}`,
-    ...cells.map((cell) => `  cell M=${cell.memories} seed=${cell.seed}`),
   ].join('\n');
+}
+
+function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
+  const pending = plan.cells.filter((cell) => !cell.cached);
+  const costs = pending.map((cell) => cellCost(config, cell, plan.data.dim));
+  const flops = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0);
+  const rates = benchRates(plan.backend.label);
+  const time = rates
+    ? `about ${estimateSeconds(costs, rates).toFixed(0)} s on one ${plan.backend.label} worker (from results/bench/bench.csv)`
+    : `no time estimate: run \`npm run bench\` on this machine first`;
+  return [
+    describeConfig(config),
+    `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
+    `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
+    ...plan.cells.map(
+      (cell) => `  M=${cell.memories} seed=${cell.seed} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+    ),
+  ].join('\n');
+}
+
+function parseWorkers(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const workers = Number(text);
+  if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers expects a positive integer, got "${text}"`);
+  return workers;
 }
 
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
   const config = loadConfig(configPath, options.set);
+  const directory = resolve(options.out ?? join('results', config.name));
+  const shard = options.shard ? parseShard(options.shard) : undefined;
+  const workers = parseWorkers(options.workers);
   if (options.dryRun) {
-    console.log(describePlan(config));
+    console.log(describePlan(config, await planSweep(config, directory, shard, options.force)));
     return;
   }
-  const directory = resolve(options.out ?? join('results', config.name));
   const startedAt = new Date();
   const progress = progressReporter(Boolean(options.quiet));
   let result;
   try {
-    result = await runExperiment(config, progress);
+    result = await runSweep(config, { resultsDir: directory, workers, force: options.force, shard, progress });
   } finally {
     progress.stop();
   }
-  const files = await writeResults(directory, config, result, buildManifest(result, startedAt, new Date()));
+  const manifest = buildManifest({
+    startedAt,
+    backend: result.plan.backend,
+    dataset: result.plan.data,
+    cellKeys: result.plan.cells.map((cell) => cell.key),
+    cells: {
+      total: result.plan.cells.length,
+      cached: result.plan.cells.length - result.ran,
+      ran: result.ran,
+      failed: result.failed.length,
+    },
+    workers: result.workers,
+    shard: options.shard ?? null,
+  });
+  await writeResults(directory, config, result.cells, result.failed, manifest);
   const seconds = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
   if (!options.quiet) {
-    console.log(`${config.name}: ${result.records.length} records in ${seconds} s on ${result.backend.choice}`);
-    console.log(`wrote ${directory}/ (${files.map((f) => f.slice(directory.length + 1)).join(', ')})`);
+    console.log(
+      `${config.name}: ${result.plan.cells.length} cells (${manifest.cells.cached} cached, ${result.ran} run) in ${seconds} s on ${result.plan.backend.label}; wrote ${relative(process.cwd(), directory) || '.'}/`,
+    );
+  }
+  if (result.failed.length) {
+    console.error(`uhop: ${result.failed.length} cell(s) failed (see failed.csv; the next run retries them):`);
+    for (const cell of result.failed) console.error(`  M=${cell.memories} seed=${cell.seed}: ${cell.error.split('\n')[0]}`);
+    process.exitCode = 1;
   }
 }

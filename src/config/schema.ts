@@ -166,8 +166,17 @@ export const configSchema = z
       }),
     featureMap: featureMapSchema.default({ initStd: 1, loss: 'max', epochs: 100 }),
     metrics: metricsSchema.default({ successThreshold: 1 }),
+    baseline: z
+      .string()
+      .optional()
+      .describe('model the others are compared with, seed by seed, in paired.csv (default: the first model)'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.baseline !== undefined && !config.models.some((model) => model.name === config.baseline)) {
+      ctx.addIssue({ code: 'custom', path: ['baseline'], message: `no model is named "${config.baseline}"` });
+    }
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

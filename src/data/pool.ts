@@ -1,4 +1,5 @@
 /** A dataset pool: every image a memory set or a query set can be drawn from, row-major. */
+import { createHash } from 'node:crypto';
 export interface Pool {
   name: string;
   /** Pixels per image (d). */
@@ -19,4 +20,27 @@ export function gatherRows(pool: Pool, indices: ArrayLike<number>): Float32Array
     out.set(pool.images.subarray(k * pool.dim, (k + 1) * pool.dim), r * pool.dim);
   }
   return out;
+}
+
+export interface PoolFingerprint {
+  name: string;
+  count: number;
+  dim: number;
+  /** sha256 of the pool's pixels and labels, as loaded. */
+  sha256: string;
+}
+
+const fingerprints = new WeakMap<Pool, PoolFingerprint>();
+
+/** Identifies the data a result was computed from (part of every cell's cache key and manifest). */
+export function poolFingerprint(pool: Pool): PoolFingerprint {
+  let fingerprint = fingerprints.get(pool);
+  if (!fingerprint) {
+    const hash = createHash('sha256');
+    hash.update(new Uint8Array(pool.images.buffer, pool.images.byteOffset, pool.images.byteLength));
+    hash.update(new Uint8Array(pool.labels.buffer, pool.labels.byteOffset, pool.labels.byteLength));
+    fingerprint = { name: pool.name, count: pool.count, dim: pool.dim, sha256: hash.digest('hex') };
+    fingerprints.set(pool, fingerprint);
+  }
+  return fingerprint;
 }

@@ -18,6 +18,21 @@ import { retrieve } from '../hopfield/retrieval.ts';
 import { errorPerQuery, exactRetrievalRate, meanOf, successRate } from '../metrics/retrievalError.ts';
 import { minimalSeparation } from '../metrics/separation.ts';
 
+/** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */
+export class CellFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CellFailure';
+  }
+}
+
+function allFinite(tensor: tf.Tensor): boolean {
+  const check = tf.all(tf.isFinite(tensor));
+  const ok = check.dataSync()[0] === 1;
+  check.dispose();
+  return ok;
+}
+
 export interface CellKey {
   memories: number;
   seed: number;
@@ -86,6 +101,12 @@ function stageOne(config: ResolvedConfig, memories: tf.Tensor2D, pool: Pool, cel
   const result = trainFeatureMap(train, weightsT0, options);
   train.dispose();
   weightsT0.dispose();
+  const badStep = result.losses.findIndex((loss) => !Number.isFinite(loss));
+  if (badStep >= 0 || !Number.isFinite(result.lossAfter) || !allFinite(result.weightsT)) {
+    result.weightsT.dispose();
+    const where = badStep >= 0 ? `at step ${badStep}` : 'after the last step';
+    throw new CellFailure(`Stage I (${options.loss} loss): non-finite separation loss or weights ${where}`);
+  }
   const space = linearSpace(memories, result.weightsT);
   result.weightsT.dispose();
   const lossInit = result.losses.length ? result.losses[0] : result.lossAfter;
@@ -108,21 +129,48 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
   const targets = Int32Array.from({ length: cell.memories }, (_, i) => i); // query i is built from memory i
 
   const pixels = pixelSpace(memories);
-  const stage = config.models.some((model) => model.featureMap) ? stageOne(config, memories, pool, cell) : null;
+  let stage: StageI | null = null;
+  try {
+    stage = config.models.some((model) => model.featureMap) ? stageOne(config, memories, pool, cell) : null;
+    return retrieveAll(config, cell, dim, backend, { memories, queries, targets, pixels, stage });
+  } finally {
+    stage?.space.dispose();
+    pixels.dispose();
+    memories.dispose();
+    queries.dispose();
+  }
+}
+
+interface CellTensors {
+  memories: tf.Tensor2D;
+  queries: tf.Tensor2D;
+  targets: Int32Array;
+  pixels: FeatureSpace;
+  stage: StageI | null;
+}
+
+function retrieveAll(config: ResolvedConfig, cell: CellKey, dim: number, backend: string, tensors: CellTensors): CellResult {
+  const { memories, queries, targets, pixels, stage } = tensors;
   const separationIn = new Map<FeatureSpace, number>();
   const records: ModelRecord[] = [];
   const timings: ModelTiming[] = [];
-
   for (const model of config.models) {
     const space = model.featureMap && stage ? stage.space : pixels;
     if (!separationIn.has(space)) separationIn.set(space, minimalSeparation(space.memories.rows));
     const started = performance.now();
-    const { states, weights } = retrieve(memories, space, queries, retrievalSpec(config, model));
+    let badStep = 0;
+    const { states, weights } = retrieve(memories, space, queries, retrievalSpec(config, model), (step, result) => {
+      if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
+    });
     const errors = errorPerQuery(memories, states);
     const exactRate = exactRetrievalRate(weights, targets);
     states.dispose();
     weights.dispose();
     const error = meanOf(errors);
+    if (badStep > 0 || !Number.isFinite(error)) {
+      const step = badStep || config.retrieval.steps;
+      throw new CellFailure(`model "${model.name}": non-finite retrieval state or weights at step ${step}`);
+    }
     records.push({
       model: model.name,
       dataset: config.dataset.name,
@@ -148,10 +196,6 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       retrievalMs: performance.now() - started,
     });
   }
-  stage?.space.dispose();
-  pixels.dispose();
-  memories.dispose();
-  queries.dispose();
   return { records, timings };
 }
 

@@ -44,16 +44,22 @@ export function retrievalStep(
   });
 }
 
-/** T update steps from the queries; the caller owns (and disposes) the result. */
+/**
+ * T update steps from the queries; the caller owns (and disposes) the result. `afterStep` sees
+ * each step's result (1-based step number), e.g. to stop on non-finite states.
+ */
 export function retrieve(
   memories: tf.Tensor2D,
   space: FeatureSpace,
   queries: tf.Tensor2D,
   spec: RetrievalSpec,
+  afterStep?: (step: number, result: RetrievalResult) => void,
 ): RetrievalResult {
   let result = retrievalStep(memories, space, queries, spec);
+  afterStep?.(1, result);
   for (let step = 1; step < spec.steps; step++) {
     const next = retrievalStep(memories, space, result.states, spec);
+    afterStep?.(step + 1, next);
     result.states.dispose();
     result.weights.dispose();
     result = next;

@@ -1,5 +1,6 @@
 /** Descriptive statistics of one metric over seeds. */
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
+import { bootstrapMeanInterval } from './bootstrap.ts';
 
 export interface Summary {
   n: number;
@@ -9,9 +10,13 @@ export interface Summary {
   median: number;
   min: number;
   max: number;
+  /** 95 % bootstrap interval of the mean (NaN for fewer than 2 values). */
+  ciLow: number;
+  ciHigh: number;
 }
 
-export function summarize(values: number[]): Summary {
+/** `purpose` names the bootstrap's random stream (e.g. "model/M"), so every table is reproducible. */
+export function summarize(values: number[], purpose: string): Summary {
   if (values.length === 0) throw new Error('summarize: no values');
   return {
     n: values.length,
@@ -20,5 +25,11 @@ export function summarize(values: number[]): Summary {
     median: median(values),
     min: min(values),
     max: max(values),
+    ...interval(values, purpose),
   };
+}
+
+function interval(values: number[], purpose: string): { ciLow: number; ciHigh: number } {
+  const [ciLow, ciHigh] = bootstrapMeanInterval(values, purpose);
+  return { ciLow, ciHigh };
 }

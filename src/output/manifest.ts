@@ -1,11 +1,13 @@
-/** What produced a result: versions, backend, git commit, machine, times. */
+/** What produced a result: versions, backend, data, math version, git commit, machine, times, cells. */
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { BackendInfo } from '../backend/select.ts';
-import type { ExperimentResult } from '../experiments/runner.ts';
+import type { PoolFingerprint } from '../data/pool.ts';
+import { mathVersion } from '../experiments/cellKey.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -18,63 +20,71 @@ function packageVersion(name: string): string | null {
   }
 }
 
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+}
+
 function gitCommit(): string | null {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'] });
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return commit.toString().trim() + (dirty.toString().trim() ? '-dirty' : '');
+    return git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
   } catch {
     return null;
   }
 }
 
 export interface Manifest {
-  uhop: string | null;
+  uhop: string;
   command: string[];
   startedAt: string;
   finishedAt: string;
   gitCommit: string | null;
+  /** Hash of the math sources; cells of different math versions are never mixed. */
+  mathVersion: string;
   backend: BackendInfo;
   versions: Record<string, string | null>;
   machine: { hostname: string; platform: string; release: string; cpus: number; cpuModel: string };
-  dataset: ExperimentResult['pool'];
+  dataset: PoolFingerprint;
+  /** Keys of this result's cells, in grid order (what `uhop report` and `uhop merge` read). */
+  cellKeys: string[];
+  cells: { total: number; cached: number; ran: number; failed: number };
+  workers: number;
+  shard: string | null;
 }
 
-export function buildManifest(result: ExperimentResult, startedAt: Date, finishedAt: Date): Manifest {
+export interface ManifestInput {
+  startedAt: Date;
+  backend: BackendInfo;
+  dataset: PoolFingerprint;
+  cellKeys: string[];
+  cells: Manifest['cells'];
+  workers: number;
+  shard: string | null;
+}
+
+export function buildManifest(input: ManifestInput): Manifest {
   const cpuList = cpus();
+  const own = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   return {
-    uhop: packageVersion('uhop') ?? readOwnVersion(),
+    uhop: own.version,
     command: process.argv.slice(2),
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
     gitCommit: gitCommit(),
-    backend: result.backend,
+    mathVersion: mathVersion(),
+    backend: input.backend,
     versions: {
       node: process.versions.node,
       '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs'),
       '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
       '@tensorflow/tfjs-node': packageVersion('@tensorflow/tfjs-node'),
       '@tensorflow/tfjs-node-gpu': packageVersion('@tensorflow/tfjs-node-gpu'),
+      koffi: packageVersion('koffi'),
     },
-    machine: {
-      hostname: hostname(),
-      platform: platform(),
-      release: release(),
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-    },
-    dataset: result.pool,
+    machine: { hostname: hostname(), platform: platform(), release: release(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? 'unknown' },
+    dataset: input.dataset,
+    cellKeys: input.cellKeys,
+    cells: input.cells,
+    workers: input.workers,
+    shard: input.shard,
   };
-}
-
-function readOwnVersion(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    return (require(join(projectRoot, 'package.json')) as { version: string }).version;
-  } catch {
-    return null;
-  }
 }

@@ -1,19 +1,24 @@
-/** Writes a finished run to its results folder, every file atomically. */
+/** Writes the tables, plots and report of a results folder from its cells, every file atomically. */
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { ExperimentResult } from '../experiments/runner.ts';
+import type { CachedCell, FailedCell } from '../experiments/cache.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { cellsCsv, summaryCsv, summaryMarkdown, summaryRows, timingsCsv } from './tables.ts';
+import { cellsCsv, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv } from './tables.ts';
 import { errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
+import { reportMarkdown } from './report.ts';
 import type { Manifest } from './manifest.ts';
 
+/** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
 export const resultFiles = [
   'cells.csv',
   'timings.csv',
   'summary.csv',
   'summary.md',
+  'paired.csv',
   'error-vs-M.svg',
   'error-vs-M.png',
+  'report.md',
   'config.resolved.json',
   'manifest.json',
 ] as const;
@@ -21,22 +26,33 @@ export const resultFiles = [
 export async function writeResults(
   directory: string,
   config: ResolvedConfig,
-  result: ExperimentResult,
+  cells: CachedCell[],
+  failed: FailedCell[],
   manifest: Manifest,
 ): Promise<string[]> {
-  const rows = summaryRows(result.records);
+  const records = cells.flatMap((cell) => cell.records);
+  const rows = summaryRows(records);
+  const paired = pairedRows(records, config.baseline ?? config.models[0].name);
   const title = `${config.name}: retrieval error vs M (${config.dataset.name}, parity ${config.parity})`;
-  const svg = await renderSvg(errorVsMemoriesSpec(rows, title));
-  const files: Record<(typeof resultFiles)[number], string | Uint8Array> = {
-    'cells.csv': cellsCsv(result.records),
-    'timings.csv': timingsCsv(result.timings),
+  const summary = summaryMarkdown(rows, paired, title);
+  const files: Record<string, string | Uint8Array> = {
+    'cells.csv': cellsCsv(records),
+    'timings.csv': timingsCsv(cells.flatMap((cell) => cell.timings)),
     'summary.csv': summaryCsv(rows),
-    'summary.md': summaryMarkdown(rows, title),
-    'error-vs-M.svg': svg,
-    'error-vs-M.png': svgToPng(svg),
+    'summary.md': summary,
+    'paired.csv': pairedCsv(paired),
+    'report.md': reportMarkdown(config, manifest, summary, failed),
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
   };
+  if (rows.length) {
+    const svg = await renderSvg(errorVsMemoriesSpec(rows, title));
+    files['error-vs-M.svg'] = svg;
+    files['error-vs-M.png'] = svgToPng(svg);
+  }
+  if (failed.length) {
+    files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });
+  }
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
-  return resultFiles.map((name) => join(directory, name));
+  return Object.keys(files).map((name) => join(directory, name));
 }

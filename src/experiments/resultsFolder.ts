@@ -1,0 +1,71 @@
+/** Reading a results folder back (config, manifest, cells) and merging shard folders into one. */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../config/errors.ts';
+import type { ResolvedConfig } from '../config/parity.ts';
+import type { Manifest } from '../output/manifest.ts';
+import { canonicalJson } from './cellKey.ts';
+import { cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
+import { expandCells } from './grid.ts';
+
+export interface ResultsFolder {
+  directory: string;
+  config: ResolvedConfig;
+  manifest: Manifest;
+  cells: CachedCell[];
+  failed: FailedCell[];
+}
+
+function readRequired<T>(directory: string, name: string): T {
+  const path = join(directory, name);
+  if (!existsSync(path)) throw new UserError(`${path} not found: is ${directory} a folder written by \`uhop run\`?`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new UserError(`${path}: unreadable (${(error as Error).message})`);
+  }
+}
+
+export function readResultsFolder(directory: string): ResultsFolder {
+  const config = readRequired<ResolvedConfig>(directory, 'config.resolved.json');
+  const manifest = readRequired<Manifest>(directory, 'manifest.json');
+  const cells = manifest.cellKeys.map((key) => readCachedCell(directory, key)).filter((c): c is CachedCell => c !== null);
+  const failed = manifest.cellKeys
+    .filter((key) => !cells.some((cell) => cell.key === key))
+    .map((key) => readFailedCell(directory, key))
+    .filter((c): c is FailedCell => c !== null);
+  return { directory, config, manifest, cells, failed };
+}
+
+/**
+ * Combines shard folders of one config: refuses different configs or math versions, copies every
+ * finished cell into `out/cells/`, and returns the merged view (cells in grid order).
+ */
+export function mergeResultsFolders(directories: string[], out: string): Omit<ResultsFolder, 'manifest'> & { sources: ResultsFolder[] } {
+  if (directories.length === 0) throw new UserError('uhop merge needs at least one results folder');
+  const sources = directories.map(readResultsFolder);
+  const [first] = sources;
+  for (const source of sources.slice(1)) {
+    if (canonicalJson(source.config) !== canonicalJson(first.config)) {
+      throw new UserError(`${source.directory}: its config.resolved.json differs from ${first.directory}'s; only shards of one config can be merged`);
+    }
+    if (source.manifest.mathVersion !== first.manifest.mathVersion) {
+      throw new UserError(
+        `${source.directory}: math version ${source.manifest.mathVersion} differs from ${first.directory}'s ${first.manifest.mathVersion}; rerun one of them with the same uhop`,
+      );
+    }
+  }
+  mkdirSync(cellsFolder(out), { recursive: true });
+  const byCell = new Map<string, CachedCell>();
+  for (const source of sources) {
+    for (const cell of source.cells) {
+      byCell.set(`${cell.memories}/${cell.seed}`, cell);
+      const name = `${cell.key}.json`;
+      if (source.directory !== out) copyFileSync(join(cellsFolder(source.directory), name), join(cellsFolder(out), name));
+    }
+  }
+  const grid = expandCells(first.config);
+  const cells = grid.map((cell) => byCell.get(`${cell.memories}/${cell.seed}`)).filter((c): c is CachedCell => c !== null && c !== undefined);
+  const failed = sources.flatMap((source) => source.failed).filter((f) => !byCell.has(`${f.memories}/${f.seed}`));
+  return { directory: out, config: first.config, cells, failed, sources };
+}

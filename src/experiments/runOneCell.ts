@@ -1,0 +1,16 @@
+/** Runs one cell and classifies what happened, in the main thread or in a worker. */
+import { UserError } from '../config/errors.ts';
+import { loadPool } from '../data/registry.ts';
+import { runCell } from './cell.ts';
+import type { CellOutcome, CellTask } from './workerProtocol.ts';
+
+export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {
+  try {
+    return { kind: 'done', result: runCell(task.config, loadPool(task.config.dataset.name), task.cell, backendLabel) };
+  } catch (error) {
+    if (error instanceof UserError) return { kind: 'user-error', error: error.message };
+    // CellFailure (NaN/Inf) and unexpected errors alike: recorded, retried on the next run
+    const message = error instanceof Error ? (error.name === 'CellFailure' ? error.message : error.stack ?? error.message) : String(error);
+    return { kind: 'failed', error: message };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The sweep engine: expands a config into cells, skips the cells already in the results folder,
+ * runs the rest (in this thread or in worker threads) and stores each cell as soon as it is done,
+ * so that a killed sweep resumes where it stopped. No console output: progress goes to callbacks.
+ */
+import { availableParallelism } from 'node:os';
+import type { ResolvedConfig } from '../config/parity.ts';
+import { UserError } from '../config/errors.ts';
+import { initBackend, type BackendInfo } from '../backend/select.ts';
+import { loadPool } from '../data/registry.ts';
+import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
+import type { CellKey } from './cell.ts';
+import { expandCells } from './grid.ts';
+import { cellKey } from './cellKey.ts';
+import {
+  readCachedCell,
+  readFailedCell,
+  removeStaleTemporaries,
+  writeCachedCell,
+  writeFailedCell,
+  type CachedCell,
+  type FailedCell,
+} from './cache.ts';
+import { runCellTask } from './runOneCell.ts';
+import { WorkerPool } from './workerPool.ts';
+import type { CellOutcome, CellTask } from './workerProtocol.ts';
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+export interface PlannedCell extends CellKey {
+  key: string;
+  cached: boolean;
+  /** The error of the last attempt, when the cell failed before (it runs again). */
+  failedBefore: string | null;
+}
+
+export interface SweepPlan {
+  cells: PlannedCell[];
+  data: PoolFingerprint;
+  backend: BackendInfo;
+}
+
+export interface SweepProgress {
+  onPlan?(plan: SweepPlan, toRun: number, workers: number): void;
+  onCellStart?(cell: CellKey, worker: number): void;
+  onCellDone?(cell: CellKey, ok: boolean, done: number, toRun: number, worker: number): void;
+}
+
+export interface SweepOptions {
+  resultsDir: string;
+  workers?: number;
+  force?: boolean;
+  shard?: Shard;
+  progress?: SweepProgress;
+}
+
+export interface SweepResult {
+  plan: SweepPlan;
+  /** Finished cells of this config (or shard), in grid order. */
+  cells: CachedCell[];
+  failed: FailedCell[];
+  ran: number;
+  workers: number;
+}
+
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw new UserError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
+  return { index, count };
+}
+
+/** The cells of a config (or of one shard: every n-th cell of the grid order), with their cache state. */
+export async function planSweep(config: ResolvedConfig, resultsDir: string, shard?: Shard, force = false): Promise<SweepPlan> {
+  const backend = await initBackend();
+  const data = poolFingerprint(loadPool(config.dataset.name));
+  const cells = expandCells(config)
+    .filter((_, index) => !shard || index % shard.count === shard.index - 1)
+    .map((cell) => {
+      const key = cellKey(config, cell, data, backend.label);
+      return {
+        ...cell,
+        key,
+        cached: !force && readCachedCell(resultsDir, key) !== null,
+        failedBefore: readFailedCell(resultsDir, key)?.error ?? null,
+      };
+    });
+  return { cells, data, backend };
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export async function runSweep(config: ResolvedConfig, options: SweepOptions): Promise<SweepResult> {
+  const { resultsDir, progress = {} } = options;
+  removeStaleTemporaries(resultsDir);
+  const plan = await planSweep(config, resultsDir, options.shard, options.force);
+  const pending = plan.cells.filter((cell) => !cell.cached);
+  const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), pending.length));
+  progress.onPlan?.(plan, pending.length, workers);
+
+  let done = 0;
+  const record = (cell: PlannedCell, outcome: CellOutcome, worker: number) => {
+    if (outcome.kind === 'user-error') throw new UserError(outcome.error);
+    if (outcome.kind === 'done') {
+      const { records, timings } = outcome.result;
+      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, finishedAt: new Date().toISOString() });
+    } else {
+      writeFailedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, error: outcome.error, failedAt: new Date().toISOString() });
+    }
+    progress.onCellDone?.(cell, outcome.kind === 'done', ++done, pending.length, worker);
+  };
+
+  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), planned: cell }));
+  if (workers === 1) {
+    for (const task of tasks) {
+      progress.onCellStart?.(task.cell, 0);
+      record(task.planned, runCellTask(task, plan.backend.label), 0);
+      await new Promise((resolve) => setImmediate(resolve)); // let progress bars redraw between cells
+    }
+  } else {
+    const pool = await WorkerPool.start(workers);
+    try {
+      await pool.runAll(
+        tasks,
+        (task, worker) => progress.onCellStart?.(task.cell, worker),
+        (task, outcome, worker) => record(task.planned, outcome, worker),
+      );
+    } finally {
+      await pool.close();
+    }
+  }
+
+  const cells = plan.cells.map((cell) => readCachedCell(resultsDir, cell.key)).filter((c): c is CachedCell => c !== null);
+  const failed = plan.cells
+    .filter((cell) => !cells.some((c) => c.key === cell.key))
+    .map((cell) => readFailedCell(resultsDir, cell.key))
+    .filter((c): c is FailedCell => c !== null);
+  return { plan, cells, failed, ran: pending.length, workers };
+}
+
+function cellKeyOf(cell: CellKey): CellKey {
+  return { memories: cell.memories, seed: cell.seed };
+}

@@ -1,0 +1,17 @@
+/** Messages between the sweep and its worker threads. */
+import type { ResolvedConfig } from '../config/parity.ts';
+import type { BackendInfo } from '../backend/select.ts';
+import type { CellKey, CellResult } from './cell.ts';
+
+export interface CellTask {
+  config: ResolvedConfig;
+  cell: CellKey;
+}
+
+/** What running one cell gave: records, a failure to record, or a user error that stops the sweep. */
+export type CellOutcome =
+  | { kind: 'done'; result: CellResult }
+  | { kind: 'failed'; error: string }
+  | { kind: 'user-error'; error: string };
+
+export type WorkerMessage = { kind: 'ready'; backend: BackendInfo } | { kind: 'outcome'; outcome: CellOutcome };

@@ -1,0 +1,32 @@
+/** report.md: one page, readable on GitHub, with how a result was made and what it says. */
+import type { ResolvedConfig } from '../config/parity.ts';
+import type { FailedCell } from '../experiments/cache.ts';
+import type { Manifest } from './manifest.ts';
+
+export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[]): string {
+  const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
+  const lines = [
+    summary.trimEnd(),
+    '',
+    '![retrieval error vs M](error-vs-M.png)',
+    '',
+    '## How this was produced',
+    '',
+    `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,
+    `- backend ${manifest.backend.label}${blas}; Node ${manifest.versions.node}, tfjs ${manifest.versions['@tensorflow/tfjs']}`,
+    `- ${manifest.machine.cpus} × ${manifest.machine.cpuModel}, ${manifest.machine.platform} ${manifest.machine.release}`,
+    `- data: ${manifest.dataset.name}, ${manifest.dataset.count} images × ${manifest.dataset.dim}, sha256 ${manifest.dataset.sha256.slice(0, 16)}…`,
+    `- cells: ${manifest.cells.total} (${manifest.cells.cached} cached, ${manifest.cells.ran} run, ${manifest.cells.failed} failed)` +
+      `${manifest.shard ? `, shard ${manifest.shard}` : ''}, ${manifest.workers} worker(s)`,
+    `- ${manifest.startedAt} → ${manifest.finishedAt}; command: \`uhop ${manifest.command.join(' ')}\``,
+    '',
+  ];
+  if (config.description) lines.splice(1, 0, '', config.description);
+  if (failed.length) {
+    lines.push('## Failed cells (retried by the next `uhop run`)', '', '| M | seed | error |', '| ---: | ---: | --- |');
+    for (const cell of failed) lines.push(`| ${cell.memories} | ${cell.seed} | ${cell.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
+    lines.push('');
+  }
+  lines.push('## Resolved config', '', '<details><summary>config.resolved.json</summary>', '', '```json', JSON.stringify(config, null, 2), '```', '', '</details>', '');
+  return lines.join('\n');
+}
