@@ -1,11 +1,11 @@
-/** `uhop bench`: times the core operations (plain wasm and wasm + BLAS side by side) and writes bench.csv. */
+/** `uhop bench`: times the core operations and whole runs on each matMul kernel; writes bench.csv. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { initBackend, setBlasMatMul } from '../backend/select.ts';
+import { activeBlas, initBackend, setBlasMatMul } from '../backend/select.ts';
 import { runBench, type BenchRow } from '../experiments/bench.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { runSweep } from '../experiments/sweep.ts';
+import { defaultWorkers, runSweep } from '../experiments/sweep.ts';
 import { loadConfig } from '../config/load.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
 
@@ -15,38 +15,64 @@ export interface BenchOptions {
   config: string | false;
 }
 
-/** A whole sweep of `path` from scratch, in this thread (one worker), into a throw-away folder. */
-async function timeConfig(path: string, label: string): Promise<BenchRow> {
+/** A whole sweep of `path` from scratch into a throw-away folder. */
+async function timeConfig(path: string, label: string, workers: number): Promise<BenchRow> {
   const resultsDir = mkdtempSync(join(tmpdir(), 'uhop-bench-'));
   const started = performance.now();
-  await runSweep(loadConfig(path), { resultsDir, workers: 1, force: true });
+  await runSweep(loadConfig(path), { resultsDir, workers, force: true });
   const ms = performance.now() - started;
   rmSync(resultsDir, { recursive: true, force: true });
-  return { op: `whole run, 1 worker: uhop run ${path}`, backend: label, ms, gflops: NaN };
+  return { op: `whole run, ${workers} worker(s): uhop run ${path}`, backend: label, ms, gflops: NaN };
+}
+
+interface Variant {
+  label: string;
+  /** Switches this process's kernel; workers of whole runs pick the same one from the environment. */
+  apply(): void;
+  env: Record<string, string>;
+  wholeRuns: boolean;
 }
 
 export async function benchCommand(options: BenchOptions): Promise<void> {
   const backend = await initBackend();
   const repeats = Math.max(1, Number.parseInt(options.repeats, 10) || 5);
-  // With a BLAS, measure both kernels in this process: first BLAS, then tfjs's own.
-  const variants = backend.blas ? [true, false] : [false];
+  const blas = activeBlas();
+  const cores = availableParallelism();
+  const threads = blas?.info.threads ?? 1;
+  const variants: Variant[] = [];
+  if (blas) {
+    variants.push({ label: backend.label, apply: () => (setBlasMatMul(true), blas.setThreads(threads)), env: {}, wholeRuns: true });
+    if (cores > threads) {
+      // what one tfjs instance gets from every core, for comparison with multi-threaded PyTorch
+      variants.push({ label: `${backend.choice}+blas×${cores} (ops only)`, apply: () => (setBlasMatMul(true), blas.setThreads(cores)), env: {}, wholeRuns: false });
+    }
+  }
+  variants.push({ label: backend.choice, apply: () => (setBlasMatMul(false), blas?.setThreads(threads)), env: { UHOP_BLAS: 'off' }, wholeRuns: true });
+
   const rows: BenchRow[] = [];
-  for (const useBlas of variants) {
-    setBlasMatMul(useBlas);
-    const label = useBlas ? backend.label : backend.choice;
-    rows.push(...runBench(label, repeats));
-    if (options.config) {
-      process.stderr.write(`timing ${options.config} on ${label}...\n`);
-      rows.push(await timeConfig(options.config, label));
+  for (const variant of variants) {
+    variant.apply();
+    rows.push(...runBench(variant.label, repeats));
+    if (options.config && variant.wholeRuns) {
+      const saved = Object.fromEntries(Object.keys(variant.env).map((key) => [key, process.env[key]]));
+      Object.assign(process.env, variant.env);
+      for (const workers of [...new Set([defaultWorkers(), 1])]) {
+        process.stderr.write(`timing ${options.config} on ${variant.label}, ${workers} worker(s)...\n`);
+        rows.push(await timeConfig(options.config, variant.label, workers));
+      }
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
     }
   }
   setBlasMatMul(true);
+  blas?.setThreads(threads);
   printSideBySide(rows);
   const file = join(resolve(options.out), 'bench.csv');
   writeFileAtomic(file, stringify(rows, { header: true, columns: ['op', 'backend', 'ms', 'gflops'] }));
-  const blas = backend.blas ? `; BLAS: ${backend.blas.library}, ${backend.blas.config}, ${backend.blas.threads} threads` : '';
-  console.log(`wrote ${file}${blas}`);
-  if (!backend.blas && backend.blasSkipped.length) console.log(`no BLAS: ${backend.blasSkipped.join('; ')}`);
+  console.log(`wrote ${file}${blas ? `; BLAS: ${blas.info.library}, ${blas.info.config}` : ''}`);
+  if (!blas && backend.blasSkipped.length) console.log(`no BLAS: ${backend.blasSkipped.join('; ')}`);
 }
 
 function printSideBySide(rows: BenchRow[]): void {
@@ -54,8 +80,9 @@ function printSideBySide(rows: BenchRow[]): void {
   const ops = [...new Set(rows.map((r) => r.op))];
   const cell = (row: BenchRow | undefined) =>
     row ? `${row.ms.toFixed(1).padStart(9)} ms ${Number.isFinite(row.gflops) ? `${row.gflops.toFixed(1).padStart(6)} GF/s` : ''.padStart(11)}` : '';
-  console.log(['op'.padEnd(66), ...labels.map((l) => l.padStart(24))].join(' '));
+  const width = Math.max(24, ...labels.map((l) => l.length));
+  console.log(['op'.padEnd(62), ...labels.map((l) => l.padStart(width))].join(' '));
   for (const op of ops) {
-    console.log([op.padEnd(66), ...labels.map((l) => cell(rows.find((r) => r.op === op && r.backend === l)).padStart(24))].join(' '));
+    console.log([op.padEnd(62), ...labels.map((l) => cell(rows.find((r) => r.op === op && r.backend === l)).padStart(width))].join(' '));
   }
 }
