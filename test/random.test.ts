@@ -22,7 +22,7 @@ test('normal draws have mean 0 and the asked standard deviation', () => {
 });
 
 test('memory sets: distinct pool images, nested in M for one seed, pinned indices respected', () => {
-  const pool: Pool = { name: 'toy', dim: 1, count: 50, images: new Float32Array(50), labels: new Int32Array(50), source: '' };
+  const pool: Pool = { name: 'toy', dim: 1, count: 50, images: new Float32Array(50), labels: new Int32Array(50), source: '', split: null, files: [] };
   const ten = selectMemoryIndices(pool, 10, rngFor(4, 'memory-set'));
   const twenty = selectMemoryIndices(pool, 20, rngFor(4, 'memory-set'));
   assert.equal(new Set(twenty).size, 20);

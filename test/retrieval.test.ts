@@ -118,7 +118,7 @@ test('MHN softmax error of a pinned MNIST memory set matches an independent plai
       'test',
     ),
   );
-  const pool = loadPool('mnist');
+  const pool = loadPool(config.dataset);
   const [record] = runCell(config, pool, { memories: 12, seed: 7 }, await backend()).records;
   const memoryRows = gatherRows(pool, pinned);
   const queryRows = corrupt(memoryRows, pool.dim, config.corruption, rngFor(7, 12, 'query'));

@@ -30,6 +30,7 @@ program
   .option('-w, --workers <n>', 'cells run in parallel worker threads (default: number of cores)')
   .option('--shard <i/n>', 'run only every n-th cell, starting at the i-th (for job arrays; combine with uhop merge)')
   .option('--force', 're-run cells that are already in the results folder')
+  .option('--data-dir <dir>', 'look for data files here first (then UHOP_DATA_DIR, ./data)')
   .option('--dry-run', 'list the cells, how many are cached, and the estimated cost; run nothing')
   .option('-q, --quiet', 'no progress output')
   .addHelpText(

@@ -17,6 +17,7 @@ export interface RunOptions {
   force?: boolean;
   workers?: string;
   shard?: string;
+  dataDir?: string;
 }
 
 export function describeConfig(config: ResolvedConfig): string {
@@ -58,14 +59,14 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
   if (options.dryRun) {
-    console.log(describePlan(config, await planSweep(config, directory, shard, options.force)));
+    console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir })));
     return;
   }
   const startedAt = new Date();
   const progress = progressReporter(Boolean(options.quiet));
   let result;
   try {
-    result = await runSweep(config, { resultsDir: directory, workers, force: options.force, shard, progress });
+    result = await runSweep(config, { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress });
   } finally {
     progress.stop();
   }

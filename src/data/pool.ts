@@ -10,6 +10,10 @@ export interface Pool {
   labels: Int32Array;
   /** Where the images came from, for the manifest. */
   source: string;
+  /** Split of a file dataset (train/test), null for generated or packaged pools. */
+  split: string | null;
+  /** The data files read, with the sha256 of each as stored. */
+  files: Array<{ path: string; sha256: string }>;
 }
 
 /** Copies the images with the given pool indices into one row-major matrix. */
@@ -24,10 +28,13 @@ export function gatherRows(pool: Pool, indices: ArrayLike<number>): Float32Array
 
 export interface PoolFingerprint {
   name: string;
+  split: string | null;
   count: number;
   dim: number;
   /** sha256 of the pool's pixels and labels, as loaded. */
   sha256: string;
+  /** The files used and their sha256 (their paths are not part of the identity). */
+  files: Array<{ path: string; sha256: string }>;
 }
 
 const fingerprints = new WeakMap<Pool, PoolFingerprint>();
@@ -39,7 +46,7 @@ export function poolFingerprint(pool: Pool): PoolFingerprint {
     const hash = createHash('sha256');
     hash.update(new Uint8Array(pool.images.buffer, pool.images.byteOffset, pool.images.byteLength));
     hash.update(new Uint8Array(pool.labels.buffer, pool.labels.byteOffset, pool.labels.byteLength));
-    fingerprint = { name: pool.name, count: pool.count, dim: pool.dim, sha256: hash.digest('hex') };
+    fingerprint = { name: pool.name, split: pool.split, count: pool.count, dim: pool.dim, sha256: hash.digest('hex'), files: pool.files };
     fingerprints.set(pool, fingerprint);
   }
   return fingerprint;

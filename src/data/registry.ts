@@ -1,19 +1,37 @@
-/** Datasets by the name used in configs. Each loader is called at most once per process. */
+/** Datasets by the name used in configs; each pool is loaded once per process. */
+import type { DatasetSpec } from '../config/schema.ts';
 import type { Pool } from './pool.ts';
 import { loadMnistNpm } from './mnist.ts';
+import { loadIdxPool } from './idxDataset.ts';
+import { loadCifarPool } from './cifar10.ts';
+import { clusterPool, spherePool } from './synthetic.ts';
 
-const loaders: Record<string, () => Pool> = {
-  mnist: loadMnistNpm,
+type Loader<N extends DatasetSpec['name']> = (spec: Extract<DatasetSpec, { name: N }>, dataDir?: string) => Pool;
+
+const loaders: { [N in DatasetSpec['name']]: Loader<N> } = {
+  mnist: (spec) => loadMnistNpm(spec.scale),
+  'mnist-full': (spec, dataDir) => loadIdxPool(spec, dataDir),
+  'fashion-mnist': (spec, dataDir) => loadIdxPool(spec, dataDir),
+  cifar10: (spec, dataDir) => loadCifarPool(spec, dataDir),
+  'synthetic-sphere': (spec) => spherePool(spec),
+  'synthetic-clusters': (spec) => clusterPool(spec),
 };
 
 const cache = new Map<string, Pool>();
 
-export function loadPool(name: string): Pool {
-  const cached = cache.get(name);
+/** What identifies a pool: the spec without the fields that only choose memories from it. */
+function poolId(spec: DatasetSpec, dataDir?: string): string {
+  const { indices: _indices, ...rest } = spec;
+  const { balanced: _balanced, ...identity } = rest as typeof rest & { balanced?: boolean };
+  return JSON.stringify({ identity, dataDir: dataDir ?? null });
+}
+
+export function loadPool(spec: DatasetSpec, dataDir?: string): Pool {
+  const id = poolId(spec, dataDir);
+  const cached = cache.get(id);
   if (cached) return cached;
-  const loader = loaders[name];
-  if (!loader) throw new Error(`unknown dataset "${name}" (known: ${Object.keys(loaders).join(', ')})`);
-  const pool = loader();
-  cache.set(name, pool);
+  const load = loaders[spec.name] as Loader<typeof spec.name>;
+  const pool = load(spec, dataDir);
+  cache.set(id, pool);
   return pool;
 }

@@ -121,7 +121,8 @@ function stageOne(config: ResolvedConfig, memories: tf.Tensor2D, pool: Pool, cel
 
 export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string): CellResult {
   const dim = pool.dim;
-  const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices);
+  const balanced = 'balanced' in config.dataset && config.dataset.balanced;
+  const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
   const memoryRows = gatherRows(pool, indices);
   const queryRows = corrupt(memoryRows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
@@ -162,7 +163,7 @@ function retrieveAll(config: ResolvedConfig, cell: CellKey, dim: number, backend
     const { states, weights } = retrieve(memories, space, queries, retrievalSpec(config, model), (step, result) => {
       if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
     });
-    const errors = errorPerQuery(memories, states);
+    const errors = errorPerQuery(memories, states, config.metrics.clamp);
     const exactRate = exactRetrievalRate(weights, targets);
     states.dispose();
     weights.dispose();

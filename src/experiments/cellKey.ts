@@ -56,6 +56,8 @@ export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<stri
 }
 
 export function cellKey(config: ResolvedConfig, cell: CellKey, data: PoolFingerprint, backend: string): string {
-  const identity = canonicalJson({ settings: cellSettings(config, cell), data, math: mathVersion(), backend });
+  // the pool's content hash identifies the data; where its files lie does not
+  const { files: _files, ...pool } = data;
+  const identity = canonicalJson({ settings: cellSettings(config, cell), data: pool, math: mathVersion(), backend });
   return createHash('sha256').update(identity).digest('hex').slice(0, 24);
 }

@@ -6,7 +6,7 @@ import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {
   try {
-    return { kind: 'done', result: runCell(task.config, loadPool(task.config.dataset.name), task.cell, backendLabel) };
+    return { kind: 'done', result: runCell(task.config, loadPool(task.config.dataset, task.dataDir), task.cell, backendLabel) };
   } catch (error) {
     if (error instanceof UserError) return { kind: 'user-error', error: error.message };
     // CellFailure (NaN/Inf) and unexpected errors alike: recorded, retried on the next run

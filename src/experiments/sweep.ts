@@ -55,6 +55,8 @@ export interface SweepOptions {
   workers?: number;
   force?: boolean;
   shard?: Shard;
+  /** Searched first for data files (--data-dir). */
+  dataDir?: string;
   progress?: SweepProgress;
 }
 
@@ -76,9 +78,14 @@ export function parseShard(text: string): Shard {
 }
 
 /** The cells of a config (or of one shard: every n-th cell of the grid order), with their cache state. */
-export async function planSweep(config: ResolvedConfig, resultsDir: string, shard?: Shard, force = false): Promise<SweepPlan> {
+export async function planSweep(
+  config: ResolvedConfig,
+  resultsDir: string,
+  options: Pick<SweepOptions, 'shard' | 'force' | 'dataDir'> = {},
+): Promise<SweepPlan> {
+  const { shard, force = false, dataDir } = options;
   const backend = await initBackend();
-  const data = poolFingerprint(loadPool(config.dataset.name));
+  const data = poolFingerprint(loadPool(config.dataset, dataDir));
   const cells = expandCells(config)
     .filter((_, index) => !shard || index % shard.count === shard.index - 1)
     .map((cell) => {
@@ -100,7 +107,7 @@ export function defaultWorkers(): number {
 export async function runSweep(config: ResolvedConfig, options: SweepOptions): Promise<SweepResult> {
   const { resultsDir, progress = {} } = options;
   removeStaleTemporaries(resultsDir);
-  const plan = await planSweep(config, resultsDir, options.shard, options.force);
+  const plan = await planSweep(config, resultsDir, options);
   const pending = plan.cells.filter((cell) => !cell.cached);
   const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), pending.length));
   progress.onPlan?.(plan, pending.length, workers);
@@ -117,7 +124,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     progress.onCellDone?.(cell, outcome.kind === 'done', ++done, pending.length, worker);
   };
 
-  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), planned: cell }));
+  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), dataDir: options.dataDir, planned: cell }));
   if (workers === 1) {
     for (const task of tasks) {
       progress.onCellStart?.(task.cell, 0);

@@ -54,7 +54,7 @@ export class WorkerPool {
             slot.worker.off('error', onError);
             if (message.kind === 'outcome') resolve(message.outcome);
           });
-          slot.worker.postMessage({ config: task.config, cell: task.cell } satisfies CellTask);
+          slot.worker.postMessage({ config: task.config, cell: task.cell, dataDir: task.dataDir } satisfies CellTask);
         });
         onDone(task, outcome, index);
       }

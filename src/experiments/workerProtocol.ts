@@ -6,6 +6,8 @@ import type { CellKey, CellResult } from './cell.ts';
 export interface CellTask {
   config: ResolvedConfig;
   cell: CellKey;
+  /** --data-dir, searched first for data files. */
+  dataDir?: string;
 }
 
 /** What running one cell gave: records, a failure to record, or a user error that stops the sweep. */

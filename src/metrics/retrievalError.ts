@@ -3,12 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * Official `sqdiff` error per query: Σ_i (clamp(ξ_i, 0, 1) − clamp(x̂_i, 0, 1))², a sum over
- * pixels (not a mean). NaN outputs stay NaN, so a broken model cannot hide in a table.
+ * pixels (not a mean); without `clamp` the plain squared distance (data outside [0, 1]). NaN
+ * outputs stay NaN, so a broken model cannot hide in a table.
  */
-export function errorPerQuery(targets: tf.Tensor2D, outputs: tf.Tensor2D): Float32Array {
-  const errors = tf.tidy(() =>
-    tf.sum(tf.square(tf.sub(tf.clipByValue(targets, 0, 1), tf.clipByValue(outputs, 0, 1))), 1),
-  );
+export function errorPerQuery(targets: tf.Tensor2D, outputs: tf.Tensor2D, clamp = true): Float32Array {
+  const errors = tf.tidy(() => {
+    const [t, o] = clamp ? [tf.clipByValue(targets, 0, 1), tf.clipByValue(outputs, 0, 1)] : [targets, outputs];
+    return tf.sum(tf.square(tf.sub(t, o)), 1);
+  });
   const values = errors.dataSync() as Float32Array;
   errors.dispose();
   return values;
