@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
 import { describeConfig, runCommand } from './run.ts';
 import { mergeCommand, reportCommand } from './results.ts';
+import { dataFetchCommand, dataListCommand } from './data.ts';
 import { benchCommand } from './bench.ts';
 
 // `uhop ... | head` closes stdout early: that is not an error
@@ -67,6 +68,21 @@ program
   .argument('<dirs...>', 'results folders (e.g. of uhop run --shard i/n)')
   .requiredOption('-o, --out <dir>', 'merged results folder')
   .action(mergeCommand);
+
+const data = program.command('data').description('datasets: what is on disk, and downloading them (only when asked)');
+data
+  .command('list')
+  .description('each dataset: available or not, where, size, sha256 against the pinned values')
+  .option('--data-dir <dir>', 'look here first (then UHOP_DATA_DIR, ./data)')
+  .action(dataListCommand);
+data
+  .command('fetch')
+  .description('download a dataset (mnist-full, fashion-mnist, cifar10) with resume and sha256 check')
+  .argument('<name>', 'dataset name')
+  .option('--data-dir <dir>', 'where <name>/ is created (default ./data)')
+  .option('--mirror <url>', 'base URL to download from instead of the canonical one')
+  .option('--split <split>', 'only train or test (IDX datasets)')
+  .action(dataFetchCommand);
 
 program
   .command('schema')
