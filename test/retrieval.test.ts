@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { retrieve, type RetrievalSpec } from '../src/hopfield/retrieval.ts';
 import { linearSpace, pixelSpace } from '../src/hopfield/featureSpace.ts';
-import { errorPerQuery, exactRetrievalRate, meanOf, successRate } from '../src/metrics/retrievalError.ts';
-import { minimalSeparation } from '../src/metrics/separation.ts';
+import { errorPerQuery, meanOf, successRate } from '../src/metrics/retrievalError.ts';
+import { pairGeometry, retrievalEnds } from '../src/metrics/diagnostics.ts';
 import { runCell } from '../src/experiments/cell.ts';
 import { resolveConfig } from '../src/config/parity.ts';
 import { validateConfig } from '../src/config/load.ts';
@@ -33,17 +33,20 @@ test('error metric: sum over pixels of squared differences after clamping both i
   // clamp: target (0, .5, 1, 1), output (0, 1, .25, 1) → 0 + .25 + .5625 + 0
   assertClose(errorPerQuery(targets, outputs), [0.8125], 1e-6, 'error');
   assert.equal(successRate(Float32Array.from([0.5, 1, 2]), 1), 2 / 3);
-  assert.equal(exactRetrievalRate(tf.tensor2d([[0.1, 0.9], [0.6, 0.4]]), Int32Array.from([1, 1])), 0.5);
+  const ends = retrievalEnds(tf.tensor2d([[0.1, 0.9], [0.6, 0.4]]), Int32Array.from([1, 1]), Int32Array.from([0, 0]), null);
+  assert.deepEqual(ends, { target: 0.5, nearest: 0.5, label: NaN, distinct: 2 });
   tf.dispose([targets, outputs]);
 });
 
-test('Δ_min = 1 − largest pairwise cosine', () => {
+test('Δ_min = 1 − largest pairwise cosine; mean pairwise cosine', () => {
   const rows = tf.tensor2d([
     [1, 0],
     [0, 2],
     [1, 1],
   ]);
-  assert.ok(Math.abs(minimalSeparation(rows) - (1 - Math.SQRT1_2)) < 1e-6);
+  const geometry = pairGeometry(rows);
+  assert.ok(Math.abs(geometry.deltaMin - (1 - Math.SQRT1_2)) < 1e-6);
+  assert.ok(Math.abs(geometry.meanCosine - (0 + Math.SQRT1_2 + Math.SQRT1_2) / 3) < 1e-6);
   rows.dispose();
 });
 

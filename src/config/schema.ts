@@ -60,11 +60,28 @@ export const modelSchema = z
       .boolean()
       .default(false)
       .describe('U-Hop: score in feature space, Φ(x) = Wx learned in Stage I; retrieval output stays Ξp'),
+    beta: z.number().positive().optional().describe('this model\'s β (default retrieval.beta)'),
+    control: z
+      .enum(['temperature-matched', 'norm-matched', 'normalized'])
+      .optional()
+      .describe(
+        'scale-matched control: temperature-matched = this baseline with β (inverse temperature) set per cell so its median logit scale equals matchTo\'s; norm-matched = the trained Φ rescaled to its init Frobenius norm; normalized = cosine of unit-norm Φ features with β as inverse temperature',
+      ),
+    matchTo: z.string().optional().describe('temperature-matched: the model whose logit scale is matched (default: the first U-Hop model)'),
   })
   .strict()
   .superRefine((model, ctx) => {
     if (model.degree !== undefined && model.separation !== 'poly') {
       ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
+    }
+    if (model.control === 'temperature-matched' && model.featureMap) {
+      ctx.addIssue({ code: 'custom', path: ['control'], message: 'temperature-matched is a control for a baseline (featureMap: false)' });
+    }
+    if ((model.control === 'norm-matched' || model.control === 'normalized') && !model.featureMap) {
+      ctx.addIssue({ code: 'custom', path: ['control'], message: `${model.control} needs featureMap: true` });
+    }
+    if (model.matchTo !== undefined && model.control !== 'temperature-matched') {
+      ctx.addIssue({ code: 'custom', path: ['matchTo'], message: 'matchTo is only used with control "temperature-matched"' });
     }
   });
 
@@ -82,10 +99,17 @@ const pixelScale = z
   .describe('pixel values in [0, 1] ("unit") or [-1, 1] ("symmetric", as the U-Hop+ MNIST script)');
 const split = z.enum(['train', 'test']).default('train').describe('which file set is the pool');
 
-const imageFields = { indices: poolIndices, balanced, scale: pixelScale };
+const queryIndices = z
+  .array(z.number().int().nonnegative())
+  .min(1)
+  .optional()
+  .describe('pin the queries: pool indices, each a memory of every cell, queried in this order (replays another tool\'s run)');
+
+const imageFields = { indices: poolIndices, queryIndices, balanced, scale: pixelScale };
 
 const syntheticFields = {
   indices: poolIndices,
+  queryIndices,
   dim: z.number().int().min(2).default(64).describe('dimension d of the points'),
   count: z.number().int().min(2).default(10000).describe('pool size: points generated, memory sets drawn from them'),
   seed: z.number().int().nonnegative().default(0).describe('seed of the pool (cells draw their memory sets with their own seed)'),
@@ -224,6 +248,17 @@ export const configSchema = z
     if (config.baseline !== undefined && !config.models.some((model) => model.name === config.baseline)) {
       ctx.addIssue({ code: 'custom', path: ['baseline'], message: `no model is named "${config.baseline}"` });
     }
+    config.models.forEach((model, i) => {
+      if (model.control !== 'temperature-matched') return;
+      const reference = model.matchTo ?? config.models.find((m) => m.featureMap && !m.control)?.name;
+      const target = config.models.find((m) => m.name === reference);
+      if (!target) {
+        const message = model.matchTo ? `no model is named "${model.matchTo}"` : 'no U-Hop model (featureMap: true, no control) to match';
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'matchTo'], message });
+      } else if (target.control === 'temperature-matched') {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'matchTo'], message: 'cannot match another temperature-matched model' });
+      }
+    });
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

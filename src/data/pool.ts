@@ -17,7 +17,7 @@ export interface Pool {
 }
 
 /** Copies the images with the given pool indices into one row-major matrix. */
-export function gatherRows(pool: Pool, indices: ArrayLike<number>): Float32Array {
+export function gatherRows(pool: Pick<Pool, 'images' | 'dim'>, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * pool.dim);
   for (let r = 0; r < indices.length; r++) {
     const k = indices[r];

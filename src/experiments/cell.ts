@@ -11,20 +11,16 @@ import { gatherRows, type Pool } from '../data/pool.ts';
 import { selectMemoryIndices } from '../data/memorySet.ts';
 import { corrupt } from '../data/corruptions.ts';
 import { rngFor } from '../random/prng.ts';
-import { initialWeightsT } from '../featuremap/linear.ts';
-import { trainFeatureMap } from '../featuremap/train.ts';
-import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
-import { retrieve } from '../hopfield/retrieval.ts';
-import { errorPerQuery, exactRetrievalRate, meanOf, successRate } from '../metrics/retrievalError.ts';
-import { minimalSeparation } from '../metrics/separation.ts';
+import { pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
+import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.ts';
+import { matchTemperature } from '../hopfield/temperature.ts';
+import { errorPerQuery, meanOf, successRate } from '../metrics/retrievalError.ts';
+import { logitScale, nearestMemories, pairGeometry, retrievalEnds, rowNorms } from '../metrics/diagnostics.ts';
+import { runStageOne, type StageI } from './stageOne.ts';
+import { CellFailure, type CellKey, type CellResult, type ModelRecord, type ModelTiming } from './records.ts';
 
-/** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */
-export class CellFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CellFailure';
-  }
-}
+export { CellFailure } from './records.ts';
+export type { CellKey, CellResult, ModelRecord, ModelTiming } from './records.ts';
 
 function allFinite(tensor: tf.Tensor): boolean {
   const check = tf.all(tf.isFinite(tensor));
@@ -33,90 +29,35 @@ function allFinite(tensor: tf.Tensor): boolean {
   return ok;
 }
 
-export interface CellKey {
-  memories: number;
-  seed: number;
-}
-
-/** One row of cells.csv. Deterministic: the same config and seed give the same values. */
-export interface ModelRecord {
-  model: string;
-  dataset: string;
-  M: number;
-  seed: number;
-  /** Mean over queries of the official error Σ_i (clamp ξ_i − clamp x̂_i)². */
-  error: number;
-  /** error / d: mean squared error per pixel. */
-  mse: number;
-  /** Share of queries with argmax p = target. */
-  exactRate: number;
-  /** Share of queries with error ≤ metrics.successThreshold. */
-  successRate: number;
-  /** Δ_min of the memories in the space the model scores in (pixels, or Φ after Stage I). */
-  deltaMin: number;
-  /** Stage I separation loss before training (U-Hop models only). */
-  sepLossInit: number | null;
-  /** Stage I final separation loss, as featureMap.finalLoss says (U-Hop models only). */
-  sepLossFinal: number | null;
-  similarity: string;
-  separation: string;
-  featureMap: boolean;
+/** Everything the models of a cell share. */
+interface CellContext {
+  config: ResolvedConfig;
+  cell: CellKey;
+  dim: number;
   backend: string;
+  memories: tf.Tensor2D;
+  queries: tf.Tensor2D;
+  /** Memory position each query was built from. */
+  targets: Int32Array;
+  nearest: Int32Array;
+  /** Labels of the memories, null when the pool has a single class. */
+  memoryLabels: Int32Array | null;
+  raw: { deltaMin: number; meanCosine: number };
+  pixels: FeatureSpace;
+  stage: StageI | null;
+  /** Geometry and feature norms of the memories in a space, computed once per space. */
+  spaceFacts(space: FeatureSpace): { geometry: { deltaMin: number; meanCosine: number }; norms: { mean: number; max: number } };
 }
 
-/** Wall times: kept out of cells.csv so that the CSV is reproducible byte for byte. */
-export interface ModelTiming {
-  model: string;
-  M: number;
-  seed: number;
-  stageIMs: number;
-  retrievalMs: number;
-}
-
-export interface CellResult {
-  records: ModelRecord[];
-  timings: ModelTiming[];
-}
-
-interface StageI {
-  space: FeatureSpace;
-  lossInit: number;
-  lossFinal: number;
-  ms: number;
-}
-
-function stageOne(config: ResolvedConfig, memories: tf.Tensor2D, pool: Pool, cell: CellKey): StageI {
-  const started = performance.now();
-  const options = config.featureMap;
-  const featureDim = options.dim ?? pool.dim;
-  const trainCount = options.trainOn === 'first-half' ? Math.floor(cell.memories / 2) : cell.memories;
-  if (trainCount < 2) {
-    throw new UserError(
-      `Stage I needs at least 2 training memories; M = ${cell.memories} with featureMap.trainOn "${options.trainOn}" gives ${trainCount}`,
-    );
-  }
-  const init = initialWeightsT(pool.dim, featureDim, options.initStd, rngFor(cell.seed, cell.memories, 'phi-init'));
-  const weightsT0 = tf.tensor2d(init, [pool.dim, featureDim]);
-  const train = tf.slice(memories, [0, 0], [trainCount, pool.dim]);
-  const result = trainFeatureMap(train, weightsT0, options);
-  train.dispose();
-  weightsT0.dispose();
-  const badStep = result.losses.findIndex((loss) => !Number.isFinite(loss));
-  if (badStep >= 0 || !Number.isFinite(result.lossAfter) || !allFinite(result.weightsT)) {
-    result.weightsT.dispose();
-    const where = badStep >= 0 ? `at step ${badStep}` : 'after the last step';
-    throw new CellFailure(`Stage I (${options.loss} loss): non-finite separation loss or weights ${where}`);
-  }
-  const space = linearSpace(memories, result.weightsT);
-  result.weightsT.dispose();
-  const lossInit = result.losses.length ? result.losses[0] : result.lossAfter;
-  const lossLast = result.losses.length ? result.losses[result.losses.length - 1] : result.lossAfter;
-  return {
-    space,
-    lossInit,
-    lossFinal: options.finalLoss === 'last-iteration' ? lossLast : result.lossAfter,
-    ms: performance.now() - started,
-  };
+/** Query i is built from memory targets[i]: every memory in order, or the pinned dataset.queryIndices. */
+function queryTargets(config: ResolvedConfig, indices: Int32Array): Int32Array {
+  const pinned = config.dataset.queryIndices;
+  if (!pinned) return Int32Array.from(indices, (_, i) => i);
+  return Int32Array.from(pinned, (poolIndex) => {
+    const position = indices.indexOf(poolIndex);
+    if (position < 0) throw new UserError(`dataset.queryIndices: ${poolIndex} is not a memory of the cell with M = ${indices.length}`);
+    return position;
+  });
 }
 
 export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string): CellResult {
@@ -124,87 +65,149 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
   const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
   const memoryRows = gatherRows(pool, indices);
-  const queryRows = corrupt(memoryRows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
+  const targets = queryTargets(config, indices);
+  const queryRows = corrupt(gatherRows({ images: memoryRows, dim }, targets), dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
-  const queries = tf.tensor2d(queryRows, [cell.memories, dim]);
-  const targets = Int32Array.from({ length: cell.memories }, (_, i) => i); // query i is built from memory i
-
+  const queries = tf.tensor2d(queryRows, [targets.length, dim]);
+  const labels = Int32Array.from(indices, (k) => pool.labels[k]);
   const pixels = pixelSpace(memories);
+  const facts = new Map<FeatureSpace, ReturnType<CellContext['spaceFacts']>>();
   let stage: StageI | null = null;
   try {
-    stage = config.models.some((model) => model.featureMap) ? stageOne(config, memories, pool, cell) : null;
-    return retrieveAll(config, cell, dim, backend, { memories, queries, targets, pixels, stage });
+    stage = config.models.some((model) => model.featureMap) ? runStageOne(config, memories, dim, cell) : null;
+    const context: CellContext = {
+      config,
+      cell,
+      dim,
+      backend,
+      memories,
+      queries,
+      targets,
+      nearest: nearestMemories(queries, memories),
+      memoryLabels: new Set(labels).size > 1 ? labels : null,
+      raw: pairGeometry(memories),
+      pixels,
+      stage,
+      spaceFacts: (space) => {
+        if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
+        return facts.get(space)!;
+      },
+    };
+    return evaluateModels(context);
   } finally {
-    stage?.space.dispose();
+    stage?.dispose();
     pixels.dispose();
     memories.dispose();
     queries.dispose();
   }
 }
 
-interface CellTensors {
-  memories: tf.Tensor2D;
-  queries: tf.Tensor2D;
-  targets: Int32Array;
-  pixels: FeatureSpace;
-  stage: StageI | null;
+/** The space a model scores in. */
+function spaceOf(model: ModelSpec, context: CellContext): FeatureSpace {
+  if (!model.featureMap || !context.stage) return context.pixels;
+  return model.control === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
 }
 
-function retrieveAll(config: ResolvedConfig, cell: CellKey, dim: number, backend: string, tensors: CellTensors): CellResult {
-  const { memories, queries, targets, pixels, stage } = tensors;
-  const separationIn = new Map<FeatureSpace, number>();
-  const records: ModelRecord[] = [];
-  const timings: ModelTiming[] = [];
-  for (const model of config.models) {
-    const space = model.featureMap && stage ? stage.space : pixels;
-    if (!separationIn.has(space)) separationIn.set(space, minimalSeparation(space.memories.rows));
-    const started = performance.now();
-    let badStep = 0;
-    const { states, weights } = retrieve(memories, space, queries, retrievalSpec(config, model), (step, result) => {
-      if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
-    });
-    const errors = errorPerQuery(memories, states, config.metrics.clamp);
-    const exactRate = exactRetrievalRate(weights, targets);
-    states.dispose();
-    weights.dispose();
-    const error = meanOf(errors);
-    if (badStep > 0 || !Number.isFinite(error)) {
-      const step = badStep || config.retrieval.steps;
-      throw new CellFailure(`model "${model.name}": non-finite retrieval state or weights at step ${step}`);
-    }
-    records.push({
-      model: model.name,
-      dataset: config.dataset.name,
-      M: cell.memories,
-      seed: cell.seed,
-      error,
-      mse: error / dim,
-      exactRate,
-      successRate: successRate(errors, config.metrics.successThreshold),
-      deltaMin: separationIn.get(space)!,
-      sepLossInit: model.featureMap && stage ? stage.lossInit : null,
-      sepLossFinal: model.featureMap && stage ? stage.lossFinal : null,
-      similarity: model.similarity,
-      separation: model.separation === 'poly' ? `poly-${model.degree ?? 10}` : model.separation,
-      featureMap: model.featureMap,
-      backend,
-    });
-    timings.push({
-      model: model.name,
-      M: cell.memories,
-      seed: cell.seed,
-      stageIMs: model.featureMap && stage ? stage.ms : 0,
-      retrievalMs: performance.now() - started,
-    });
-  }
-  return { records, timings };
-}
-
-function retrievalSpec(config: ResolvedConfig, model: ModelSpec) {
-  return {
+function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
+  const spec: RetrievalSpec = {
     similarity: model.similarity,
     separation: model.separation,
     degree: model.degree ?? 10,
     ...config.retrieval,
+    beta: model.beta ?? config.retrieval.beta,
   };
+  // normalised Φ: cosine of unit-norm features, β an inverse temperature (the spherical-code setting)
+  if (model.control === 'normalized') return { ...spec, similarity: 'cosine', betaPlacement: 'logits' };
+  if (model.control === 'temperature-matched') return { ...spec, betaPlacement: 'logits' };
+  return spec;
+}
+
+/** Models without a temperature match first (their logit scales are the targets), records in config order. */
+function evaluateModels(context: CellContext): CellResult {
+  const { config } = context;
+  const scales = new Map<string, number>();
+  const results = new Map<string, { record: ModelRecord; timing: ModelTiming }>();
+  const ordered = [...config.models].sort((a, b) => Number(a.control === 'temperature-matched') - Number(b.control === 'temperature-matched'));
+  const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
+  for (const model of ordered) {
+    let spec = specOf(model, config);
+    const space = spaceOf(model, context);
+    if (model.control === 'temperature-matched') {
+      const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
+      spec = { ...spec, beta: temperatureFor(space, context.queries, spec, target) };
+    }
+    const result = evaluateModel(model, spec, space, context);
+    scales.set(model.name, result.record.logitScale);
+    results.set(model.name, result);
+  }
+  const inOrder = config.models.map((model) => results.get(model.name)!);
+  return { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing) };
+}
+
+/** β at which this model's median logit gap equals `target` (bisection on log β). */
+function temperatureFor(space: FeatureSpace, queries: tf.Tensor2D, spec: RetrievalSpec, target: number): number {
+  const scores = stepLogits(space, queries, { ...spec, beta: 1 });
+  const match = matchTemperature((beta) => {
+    const logits = tf.mul(scores, beta) as tf.Tensor2D;
+    const scale = logitScale(logits);
+    logits.dispose();
+    return scale;
+  }, target);
+  scores.dispose();
+  if (!Number.isFinite(match.beta)) throw new CellFailure(`temperature match: no finite β reaches logit scale ${target}`);
+  return match.beta;
+}
+
+function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): { record: ModelRecord; timing: ModelTiming } {
+  const { config, cell, stage } = context;
+  const started = performance.now();
+  let badStep = 0;
+  let scale = NaN;
+  const { states, weights } = retrieve(context.memories, space, context.queries, spec, (step, result) => {
+    if (step === 1) scale = logitScale(result.logits);
+    if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
+  });
+  const targetRows = tf.gather(context.memories, context.targets);
+  const errors = errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp);
+  const ends = retrievalEnds(weights, context.targets, context.nearest, context.memoryLabels);
+  tf.dispose([states, weights, targetRows]);
+  const error = meanOf(errors);
+  if (badStep > 0 || !Number.isFinite(error)) {
+    throw new CellFailure(`model "${model.name}": non-finite retrieval state or weights at step ${badStep || spec.steps}`);
+  }
+  const learned = model.featureMap && stage !== null;
+  const { geometry, norms } = context.spaceFacts(space);
+  const record: ModelRecord = {
+    model: model.name,
+    dataset: config.dataset.name,
+    M: cell.memories,
+    seed: cell.seed,
+    error,
+    mse: error / context.dim,
+    exactRate: ends.target,
+    successRate: successRate(errors, config.metrics.successThreshold),
+    deltaMin: geometry.deltaMin,
+    sepLossInit: learned ? stage.lossInit : null,
+    sepLossFinal: learned ? stage.lossFinal : null,
+    similarity: spec.similarity,
+    separation: model.separation === 'poly' ? `poly-${spec.degree}` : model.separation,
+    featureMap: model.featureMap,
+    backend: context.backend,
+    control: model.control ?? '',
+    beta: spec.beta,
+    logitScale: scale,
+    wNormInit: learned ? stage.wNormInit : null,
+    wNormTrained: learned ? (model.control === 'norm-matched' ? stage.wNormInit : stage.wNormTrained) : null,
+    featureNormMean: norms.mean,
+    featureNormMax: norms.max,
+    deltaMinInit: learned ? stage.deltaMinInit : context.raw.deltaMin,
+    meanCosInit: learned ? stage.meanCosInit : context.raw.meanCosine,
+    meanCos: geometry.meanCosine,
+    deltaMinRaw: context.raw.deltaMin,
+    endNearest: ends.nearest,
+    endLabel: ends.label,
+    distinctEnds: ends.distinct,
+  };
+  const timing = { model: model.name, M: cell.memories, seed: cell.seed, stageIMs: learned ? stage.ms : 0, retrievalMs: performance.now() - started };
+  return { record, timing };
 }

@@ -16,18 +16,6 @@ export function errorPerQuery(targets: tf.Tensor2D, outputs: tf.Tensor2D, clamp 
   return values;
 }
 
-/** Share of queries whose largest weight is on their own memory (argmax p = target). */
-export function exactRetrievalRate(weights: tf.Tensor2D, targetIndices: Int32Array): number {
-  const argmax = tf.argMax(weights, 1);
-  const winners = argmax.dataSync();
-  argmax.dispose();
-  let hits = 0;
-  winners.forEach((winner, query) => {
-    if (winner === targetIndices[query]) hits++;
-  });
-  return hits / targetIndices.length;
-}
-
 /** Share of queries with error ≤ threshold. */
 export function successRate(errors: Float32Array, threshold: number): number {
   let hits = 0;

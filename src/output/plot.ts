@@ -31,7 +31,7 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     axis: { values: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
     title: 'retrieval error, mean ± std over seeds (symlog)',
   };
-  const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.model))] };
+  const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.model))], legend: { labelLimit: 400 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -43,6 +43,32 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', ...y }, color } },
       { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', ...y }, y2: { field: 'high' }, color } },
     ],
+  };
+}
+
+/**
+ * Error against logit scale, one line per model through its M values: a model that beats the
+ * baseline only because its logits are larger (lower temperature) sits where a temperature-matched
+ * baseline sits; one that separates memories better sits lower at the same scale.
+ */
+export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLevelSpec {
+  const data = rows.filter((r) => r.logitScale > 0).map((r) => ({ model: r.model, M: r.M, mean: r.mean, logitScale: r.logitScale }));
+  const models = [...new Set(rows.map((r) => r.model))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 320,
+    background: 'white',
+    data: { values: data },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'logitScale', type: 'quantitative', scale: { type: 'log' }, title: 'logit scale: median (largest − second-largest logit), log' },
+      y: { field: 'mean', type: 'quantitative', scale: { type: 'symlog', constant: 1 }, title: 'retrieval error, mean over seeds (symlog)' },
+      color: { field: 'model', type: 'nominal', title: 'model', sort: models, legend: { labelLimit: 400 } },
+      order: { field: 'M', type: 'quantitative' },
+      tooltip: [{ field: 'model' }, { field: 'M' }, { field: 'mean' }, { field: 'logitScale' }],
+    },
   };
 }
 

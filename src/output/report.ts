@@ -10,6 +10,8 @@ export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summa
     '',
     '![retrieval error vs M](error-vs-M.png)',
     '',
+    '![retrieval error against logit scale](error-vs-logit-scale.png)',
+    '',
     '## How this was produced',
     '',
     `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,

@@ -1,7 +1,7 @@
 /** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
 import { stringify } from 'csv-stringify/sync';
 import type { ModelRecord, ModelTiming } from '../experiments/cell.ts';
-import { mean } from 'simple-statistics';
+import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import { bootstrapMeanInterval } from '../metrics/bootstrap.ts';
 
@@ -21,6 +21,20 @@ export const cellColumns: Array<keyof ModelRecord> = [
   'separation',
   'featureMap',
   'backend',
+  'control',
+  'beta',
+  'logitScale',
+  'wNormInit',
+  'wNormTrained',
+  'featureNormMean',
+  'featureNormMax',
+  'deltaMinInit',
+  'meanCosInit',
+  'meanCos',
+  'deltaMinRaw',
+  'endNearest',
+  'endLabel',
+  'distinctEnds',
 ];
 
 export interface SummaryRow extends Summary {
@@ -29,6 +43,8 @@ export interface SummaryRow extends Summary {
   /** Means over seeds of the per-cell rates. */
   exactRate: number;
   successRate: number;
+  /** Median over seeds of the logit scale (largest − second-largest logit). */
+  logitScale: number;
 }
 
 /** One model against the baseline at one M, on the seeds both have. */
@@ -82,12 +98,13 @@ export function summaryRows(records: ModelRecord[]): SummaryRow[] {
       ...summarize(group.map((r) => r.error), `summary/${model}/${M}`),
       exactRate: mean(group.map((r) => r.exactRate)),
       successRate: mean(group.map((r) => r.successRate)),
+      logitScale: median(group.map((r) => r.logitScale)),
     };
   });
 }
 
 export function summaryCsv(rows: SummaryRow[]): string {
-  return toCsv(rows, ['model', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate']);
+  return toCsv(rows, ['model', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale']);
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */

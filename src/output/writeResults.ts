@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { CachedCell, FailedCell } from '../experiments/cache.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { cellsCsv, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv } from './tables.ts';
-import { errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
+import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';
 import type { Manifest } from './manifest.ts';
 
@@ -18,6 +18,8 @@ export const resultFiles = [
   'paired.csv',
   'error-vs-M.svg',
   'error-vs-M.png',
+  'error-vs-logit-scale.svg',
+  'error-vs-logit-scale.png',
   'report.md',
   'config.resolved.json',
   'manifest.json',
@@ -46,9 +48,15 @@ export async function writeResults(
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
   };
   if (rows.length) {
-    const svg = await renderSvg(errorVsMemoriesSpec(rows, title));
-    files['error-vs-M.svg'] = svg;
-    files['error-vs-M.png'] = svgToPng(svg);
+    const plots = {
+      'error-vs-M': errorVsMemoriesSpec(rows, title),
+      'error-vs-logit-scale': errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`),
+    };
+    for (const [name, spec] of Object.entries(plots)) {
+      const svg = await renderSvg(spec);
+      files[`${name}.svg`] = svg;
+      files[`${name}.png`] = svgToPng(svg);
+    }
   }
   if (failed.length) {
     files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });

@@ -1,0 +1,78 @@
+/** What a cell produces: one record per model (a row of cells.csv), timings, and failures. */
+
+export interface CellKey {
+  memories: number;
+  seed: number;
+}
+
+/** One row of cells.csv. Deterministic: the same config and seed give the same values. */
+export interface ModelRecord {
+  model: string;
+  dataset: string;
+  M: number;
+  seed: number;
+  /** Mean over queries of the official error Σ_i (clamp ξ_i − clamp x̂_i)². */
+  error: number;
+  /** error / d: mean squared error per pixel. */
+  mse: number;
+  /** Share of queries with argmax p = target. */
+  exactRate: number;
+  /** Share of queries with error ≤ metrics.successThreshold. */
+  successRate: number;
+  /** Δ_min of the memories in the space the model scores in (pixels, or Φ after Stage I). */
+  deltaMin: number;
+  /** Stage I separation loss before training (U-Hop models only). */
+  sepLossInit: number | null;
+  /** Stage I final separation loss, as featureMap.finalLoss says (U-Hop models only). */
+  sepLossFinal: number | null;
+  similarity: string;
+  separation: string;
+  featureMap: boolean;
+  backend: string;
+  /** Scale-matched control, if the model is one. */
+  control: string;
+  /** β used (found by bisection for a temperature-matched baseline). */
+  beta: number;
+  /** Median over queries of (largest − second-largest logit entering Sep) at the first step. */
+  logitScale: number;
+  /** ‖W‖_F at init and as used for retrieval (U-Hop models only). */
+  wNormInit: number | null;
+  wNormTrained: number | null;
+  /** Mean and largest norm of the memories' features in the model's space. */
+  featureNormMean: number;
+  featureNormMax: number;
+  /** Δ_min and mean pairwise cosine before Stage I (Φ_0; the raw memories for baselines). */
+  deltaMinInit: number;
+  meanCosInit: number;
+  /** Mean pairwise cosine in the model's space. */
+  meanCos: number;
+  /** Δ_min of the raw memories. */
+  deltaMinRaw: number;
+  /** Share of queries ending at the query's nearest memory in input space; at a memory with its label. */
+  endNearest: number;
+  endLabel: number;
+  /** Number of distinct memories the queries end at. */
+  distinctEnds: number;
+}
+
+/** Wall times: kept out of cells.csv so that the CSV is reproducible byte for byte. */
+export interface ModelTiming {
+  model: string;
+  M: number;
+  seed: number;
+  stageIMs: number;
+  retrievalMs: number;
+}
+
+export interface CellResult {
+  records: ModelRecord[];
+  timings: ModelTiming[];
+}
+
+/** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */
+export class CellFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CellFailure';
+  }
+}
