@@ -9,6 +9,17 @@ import { normalArray, rngFor } from '../src/random/prng.ts';
 
 before(backend);
 
+const sgdDefaults = {
+  lrSchedule: 'constant',
+  optimizer: 'sgd',
+  project: false,
+  batchSize: null,
+  plateau: null,
+  bias: false,
+  tau: 0.1,
+  lossForm: 'coded',
+} as const;
+
 const n = 6;
 const d = 5;
 const D = 4;
@@ -26,7 +37,7 @@ test('max and average separation losses match a plain-JS pairwise-distance compu
   const expected = oracle.separationLosses(features(wT));
   const f = tf.tensor2d(features(wT));
   for (const name of ['max', 'average'] as const) {
-    const loss = separationLosses[name](f);
+    const loss = separationLosses[name](f, { tau: 0.1, lossForm: 'coded' });
     assert.ok(Math.abs(loss.dataSync()[0] - expected[name]) < 1e-5, `${name}: ${loss.dataSync()[0]} vs ${expected[name]}`);
     loss.dispose();
   }
@@ -51,7 +62,7 @@ test('Stage I objectives (fused max-loss gradient, flag-free average-loss backwa
     });
     assertClose(analytic, numeric, 2e-3, `${name} gradient`);
     // and against tfjs's own autodiff of the same loss built from plain ops
-    const plain = tf.variableGrads(() => separationLosses[name](tf.matMul(xs, w) as tf.Tensor2D), [w]);
+    const plain = tf.variableGrads(() => separationLosses[name](tf.matMul(xs, w) as tf.Tensor2D, { tau: 0.1, lossForm: 'coded' }), [w]);
     assertClose(analytic, plain.grads[w.name].dataSync(), 1e-4, `${name} vs autodiff`);
     w.dispose();
     objective.dispose();
@@ -69,7 +80,7 @@ test('official average-loss learning-rate schedule: lr_t = lr/sqrt(t!)', () => {
 test('Stage I with the max loss increases the minimal pairwise distance', () => {
   const xs = tf.tensor2d(x, [n, d]);
   const w0 = tf.tensor2d(wT, [d, D]);
-  const result = trainFeatureMap(xs, w0, { loss: 'max', epochs: 50, lr: 0.5, lrSchedule: 'constant' });
+  const result = trainFeatureMap(xs, w0, { ...sgdDefaults, loss: 'max', epochs: 50, lr: 0.5 });
   assert.equal(result.losses.length, 50);
   assert.ok(result.lossAfter < result.losses[0] - 0.1, `loss ${result.losses[0]} → ${result.lossAfter}`);
   const trained = Array.from(result.weightsT.dataSync());

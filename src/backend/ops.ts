@@ -41,6 +41,18 @@ export const gram = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
   };
 }) as CustomGradientFunc) as (a: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * a · stopgrad(a)ᵀ: the Gram matrix with the gradient flowing through the left factor only,
+ * d = dy · a (the U-Hop+ code detaches one factor: `x @ x.clone().detach().T`).
+ */
+export const gramStopRight = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, tf.transpose(a as tf.Tensor2D)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D)],
+  };
+}) as CustomGradientFunc) as (a: tf.Tensor2D) => tf.Tensor2D;
+
 /** Rows scaled to unit L2 norm, norms floored at 1e-12 as torch.nn.functional.normalize. */
 export function normalizeRows(a: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.div(a, tf.maximum(tf.sqrt(tf.sum(tf.square(a), 1, true)), 1e-12)));

@@ -11,6 +11,7 @@ export const parityDefaults = {
     trainOn: 'first-half', // memory_retrieval_max_loss.py trains on Xi[:int(0.5*M)]
     lrSchedule: 'inverse-sqrt-factorial', // train_kernel (average loss): lr /= sqrt(i+1) after every step
     finalLoss: 'last-iteration', // unif_loss is logged before the last update
+    lossForm: 'coded', // feature_map.py::separation_loss, quirks included
   },
   textbook: {
     betaPlacement: 'logits',
@@ -18,6 +19,7 @@ export const parityDefaults = {
     trainOn: 'all',
     lrSchedule: 'constant',
     finalLoss: 'after-training',
+    lossForm: 'smooth-max',
   },
 } as const;
 
@@ -27,11 +29,16 @@ type Resolved<T> = { -readonly [K in keyof T]-?: T[K] };
 export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> & {
   seeds: number[];
   retrieval: Resolved<Config['retrieval']>;
-  featureMap: Omit<Resolved<Config['featureMap']>, 'dim'> & { dim: number | null };
+  featureMap: Omit<Resolved<Config['featureMap']>, 'dim' | 'batchSize' | 'plateau'> & {
+    /** D_Φ values of the grid; null = the data dimension. */
+    dim: number[] | null;
+    batchSize: number | null;
+    plateau: { patience: number; minDelta: number } | null;
+  };
 };
 
-/** Default learning rates of the official scripts: lr 10 with the max loss, 1 with the average loss. */
-const officialLearningRate = { max: 10, average: 1 } as const;
+/** Default learning rates of the official scripts: lr 10 (max loss), 1 (average), 0.1 (U-Hop+ MNIST, Adam). */
+const officialLearningRate = { max: 10, average: 1, 'uhop-plus': 0.1 } as const;
 
 export function resolveConfig(config: Config): ResolvedConfig {
   const defaults: Defaults = parityDefaults[config.parity];
@@ -46,7 +53,10 @@ export function resolveConfig(config: Config): ResolvedConfig {
     },
     featureMap: {
       ...config.featureMap,
-      dim: config.featureMap.dim ?? null,
+      dim: config.featureMap.dim === undefined ? null : [config.featureMap.dim].flat(),
+      batchSize: config.featureMap.batchSize ?? null,
+      plateau: config.featureMap.plateau ?? null,
+      lossForm: config.featureMap.lossForm ?? defaults.lossForm,
       lr: config.featureMap.lr ?? officialLearningRate[config.featureMap.loss],
       // The official max-loss trainer (train_kernel_max) keeps lr constant; only train_kernel decays it.
       lrSchedule: config.featureMap.lrSchedule ?? (config.featureMap.loss === 'average' ? defaults.lrSchedule : 'constant'),

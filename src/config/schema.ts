@@ -163,14 +163,42 @@ export const retrievalSchema = z
 
 export const featureMapSchema = z
   .object({
-    dim: z.number().int().positive().optional().describe('D_Φ, rows of W (default: the data dimension d)'),
-    initStd: z.number().positive().default(1).describe('W_0 ~ N(0, initStd²); official: torch.randn, std 1'),
+    dim: z
+      .union([z.number().int().positive(), z.array(z.number().int().positive()).min(1)])
+      .optional()
+      .describe('D_Φ, rows of W (default: the data dimension d); a list makes it a grid axis (phase diagram)'),
+    bias: z.boolean().default(false).describe('Φ(x) = Wx + b (U-Hop+ code: nn.Linear with bias); b_0 ~ U(±1/√d) as torch'),
+    init: z
+      .enum(['normal', 'kaiming-normal'])
+      .default('normal')
+      .describe('W_0 ~ N(0, initStd²) (U-Hop: torch.randn) or Kaiming normal N(0, 2/d) (U-Hop+: kaiming_normal_, relu)'),
+    initStd: z.number().positive().default(1).describe('standard deviation of the "normal" init'),
     loss: z
-      .enum(['max', 'average'])
+      .enum(['max', 'average', 'uhop-plus'])
       .default('max')
-      .describe('max: -2·min pair distance² (official capacity scripts); average: log mean exp(-2‖φi-φj‖²) (Definition 2.2)'),
-    epochs: z.number().int().nonnegative().default(100).describe('Stage I full-batch gradient steps N'),
-    lr: z.number().positive().optional().describe('learning rate (default 10 for max, 1 for average, as official)'),
+      .describe(
+        'max: -2·min pair distance² (official capacity scripts); average: log mean exp(-2‖φi-φj‖²) (Definition 2.2); uhop-plus: the U-Hop+ separation loss (form per lossForm)',
+      ),
+    lossForm: z
+      .enum(['coded', 'smooth-max'])
+      .optional()
+      .describe(
+        'uhop-plus: official feature_map.py (1/n·log of the mean of exp(S/τ) over all n² entries of S = triu(φ̂·stopgrad(φ̂)ᵀ, 1)) or the paper\'s τ·log Σ_{μ<ν} exp(⟨φ̂_μ, φ̂_ν⟩/τ)',
+      ),
+    tau: z.number().positive().default(0.1).describe('uhop-plus temperature τ (the official code always uses 0.1)'),
+    optimizer: z.enum(['sgd', 'adam']).default('sgd').describe('plain SGD (U-Hop) or Adam (U-Hop+ code)'),
+    project: z.boolean().default(false).describe('projected gradient descent: rows of W renormalised to unit length after each step (U-Hop+ paper)'),
+    batchSize: z.number().int().min(2).optional().describe('minibatches of this many training memories per step, reshuffled each epoch (default: full batch)'),
+    plateau: z
+      .object({
+        patience: z.number().int().positive().describe('epochs without improvement before stopping'),
+        minDelta: z.number().nonnegative().default(0).describe('smallest decrease of the epoch loss that counts as improvement'),
+      })
+      .strict()
+      .optional()
+      .describe('stop Stage I early when the loss plateaus'),
+    epochs: z.number().int().nonnegative().default(100).describe('Stage I epochs N (one gradient step each when full batch)'),
+    lr: z.number().positive().optional().describe('learning rate (default 10 for max, 1 for average, 0.1 for uhop-plus, as official)'),
     lrSchedule: z
       .enum(['constant', 'inverse-sqrt-factorial'])
       .optional()
@@ -236,7 +264,7 @@ export const configSchema = z
           seen.add(model.name);
         });
       }),
-    featureMap: featureMapSchema.default({ initStd: 1, loss: 'max', epochs: 100 }),
+    featureMap: featureMapSchema.prefault({}),
     metrics: metricsSchema.default({ clamp: true, successThreshold: 1 }),
     baseline: z
       .string()

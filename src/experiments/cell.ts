@@ -182,6 +182,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     dataset: config.dataset.name,
     M: cell.memories,
     seed: cell.seed,
+    featureDim: cell.featureDim ?? context.dim,
     error,
     mse: error / context.dim,
     exactRate: ends.target,

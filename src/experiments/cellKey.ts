@@ -52,7 +52,8 @@ export function canonicalJson(value: unknown): string {
 /** What determines one cell: the config without its labels, reporting options and grid lists, plus M and seed. */
 export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<string, unknown> {
   const { name: _n, description: _d, $schema: _s, baseline: _b, memories: _m, seeds: _seeds, ...settings } = config;
-  return { ...settings, memories: cell.memories, seed: cell.seed };
+  const featureMap = { ...config.featureMap, dim: cell.featureDim ?? null };
+  return { ...settings, featureMap, memories: cell.memories, seed: cell.seed };
 }
 
 export function cellKey(config: ResolvedConfig, cell: CellKey, data: PoolFingerprint, backend: string): string {

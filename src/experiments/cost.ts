@@ -12,7 +12,7 @@ export interface CellCost {
 /** Multiply-adds of the dominant products (elementwise work ignored, l1 counted as 3 ops per term). */
 export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number): CellCost {
   const M = cell.memories;
-  const D = config.featureMap.dim ?? dim;
+  const D = cell.featureDim ?? dim;
   const n = config.featureMap.trainOn === 'first-half' ? Math.floor(M / 2) : M;
   const learned = config.models.some((model) => model.featureMap);
   const stageIFlops = learned ? config.featureMap.epochs * (2 * n * dim * D + 2 * n * n * D + 4 * dim * D) + 2 * M * dim * D : 0;

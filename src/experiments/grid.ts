@@ -1,7 +1,8 @@
-/** Expands a config into its cells: one per memory count M × seed (models stay together). */
+/** Expands a config into its cells: one per memory count M × D_Φ × seed (models stay together). */
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from './cell.ts';
 
 export function expandCells(config: ResolvedConfig): CellKey[] {
-  return config.memories.flatMap((memories) => config.seeds.map((seed) => ({ memories, seed })));
+  const dims = config.featureMap.dim ?? [null];
+  return config.memories.flatMap((memories) => dims.flatMap((featureDim) => config.seeds.map((seed) => ({ memories, seed, featureDim }))));
 }

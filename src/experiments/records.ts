@@ -3,6 +3,8 @@
 export interface CellKey {
   memories: number;
   seed: number;
+  /** D_Φ of the cell's feature map; absent or null = the data dimension. */
+  featureDim?: number | null;
 }
 
 /** One row of cells.csv. Deterministic: the same config and seed give the same values. */
@@ -11,6 +13,8 @@ export interface ModelRecord {
   dataset: string;
   M: number;
   seed: number;
+  /** D_Φ of the cell's feature map (the data dimension when not set). */
+  featureDim: number;
   /** Mean over queries of the official error Σ_i (clamp ξ_i − clamp x̂_i)². */
   error: number;
   /** error / d: mean squared error per pixel. */

@@ -35,32 +35,38 @@ function allFinite(tensor: tf.Tensor): boolean {
 export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: number, cell: CellKey): StageI {
   const started = performance.now();
   const options = config.featureMap;
-  const featureDim = options.dim ?? dim;
+  const featureDim = cell.featureDim ?? dim;
   const trainCount = options.trainOn === 'first-half' ? Math.floor(cell.memories / 2) : cell.memories;
   if (trainCount < 2) {
     throw new UserError(
       `Stage I needs at least 2 training memories; M = ${cell.memories} with featureMap.trainOn "${options.trainOn}" gives ${trainCount}`,
     );
   }
-  const init = initialWeightsT(dim, featureDim, options.initStd, rngFor(cell.seed, cell.memories, 'phi-init'));
-  const weightsT0 = tf.tensor2d(init, [dim, featureDim]);
-  const initialFeatures = tf.matMul(memories, weightsT0) as tf.Tensor2D;
+  const rows = options.bias ? dim + 1 : dim;
+  // a D_Φ grid adds D_Φ to the stream's name; without one, the stream is the same as before grids existed
+  const stream = cell.featureDim ? [cell.seed, cell.memories, cell.featureDim] : [cell.seed, cell.memories];
+  const init = initialWeightsT(dim, featureDim, options, rngFor(...stream, 'phi-init'));
+  const weightsT0 = tf.tensor2d(init, [rows, featureDim]);
+  // with a bias, inputs carry a trailing 1 and Wᵀ's last row is b: Φ(x) = [x, 1] · [Wᵀ; b]
+  const inputs = options.bias ? tf.concat([memories, tf.ones([cell.memories, 1])], 1) : tf.clone(memories);
+  const initialFeatures = tf.matMul(inputs, weightsT0) as tf.Tensor2D;
   const initial = pairGeometry(initialFeatures);
   initialFeatures.dispose();
-  const wNormInit = frobeniusNorm(weightsT0);
-  const train = tf.slice(memories, [0, 0], [trainCount, dim]);
-  const result = trainFeatureMap(train, weightsT0, options);
-  train.dispose();
-  weightsT0.dispose();
+  const wNormInit = frobeniusNorm(tf.slice(weightsT0, [0, 0], [dim, featureDim]));
+  const train = tf.slice(inputs, [0, 0], [trainCount, rows]) as tf.Tensor2D;
+  const result = trainFeatureMap(train, weightsT0, { ...options, rng: rngFor(...stream, 'stage-one-batches') });
+  [train, weightsT0, inputs].forEach((t) => t.dispose());
   const badStep = result.losses.findIndex((loss) => !Number.isFinite(loss));
   if (badStep >= 0 || !Number.isFinite(result.lossAfter) || !allFinite(result.weightsT)) {
     result.weightsT.dispose();
     const where = badStep >= 0 ? `at step ${badStep}` : 'after the last step';
     throw new CellFailure(`Stage I (${options.loss} loss): non-finite separation loss or weights ${where}`);
   }
-  const weightsT = result.weightsT;
+  const weightsT = tf.slice(result.weightsT, [0, 0], [dim, featureDim]) as tf.Tensor2D;
+  const bias = options.bias ? tf.slice(result.weightsT, [dim, 0], [1, featureDim]) : undefined;
+  result.weightsT.dispose();
   const wNormTrained = frobeniusNorm(weightsT);
-  const space = linearSpace(memories, weightsT);
+  const space = linearSpace(memories, weightsT, bias);
   let normMatched: FeatureSpace | null = null;
   const lossInit = result.losses.length ? result.losses[0] : result.lossAfter;
   const lossLast = result.losses.length ? result.losses[result.losses.length - 1] : result.lossAfter;
@@ -68,9 +74,12 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
     space,
     normMatched: () => {
       if (!normMatched) {
-        const scaled = tf.mul(weightsT, wNormInit / wNormTrained) as tf.Tensor2D;
-        normMatched = linearSpace(memories, scaled);
-        scaled.dispose();
+        // Φ' = cΦ with c = ‖W_0‖/‖W‖: the learned direction at the initial scale
+        const c = wNormInit / wNormTrained;
+        const scaled = tf.mul(weightsT, c) as tf.Tensor2D;
+        const scaledBias = bias ? tf.mul(bias, c) : undefined;
+        normMatched = linearSpace(memories, scaled, scaledBias);
+        tf.dispose([scaled, ...(scaledBias ? [scaledBias] : [])]);
       }
       return normMatched;
     },
@@ -85,6 +94,7 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
       space.dispose();
       normMatched?.dispose();
       weightsT.dispose();
+      bias?.dispose();
     },
   };
 }

@@ -153,5 +153,5 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
 }
 
 function cellKeyOf(cell: CellKey): CellKey {
-  return { memories: cell.memories, seed: cell.seed };
+  return { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim ?? null };
 }

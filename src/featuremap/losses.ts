@@ -5,31 +5,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constantTimes, gram, normalizeRows } from '../backend/ops.ts';
+import { codedUhopPlusLoss, smoothMaxLoss } from './uhopPlusLoss.ts';
+import { upperPairs } from './pairs.ts';
 
 /** t in exp(−t‖φ̂_i − φ̂_j‖²): the official uniformity loss uses t = 2. */
 export const UNIFORMITY_T = 2;
 
-export type SeparationLossName = 'max' | 'average';
-export type SeparationLoss = (features: tf.Tensor2D) => tf.Scalar;
+export type SeparationLossName = 'max' | 'average' | 'uhop-plus';
 
-const penalties = new Map<number, Float32Array>();
-
-/** n × n: 0 on pairs i < j, −∞ elsewhere (built in JS: a broadcast int32 compare costs ms on wasm). */
-function upperPairsPenalty(n: number): Float32Array {
-  let penalty = penalties.get(n);
-  if (!penalty) {
-    penalty = new Float32Array(n * n).fill(-Infinity);
-    for (let i = 0; i < n; i++) penalty.fill(0, i * n + i + 1, (i + 1) * n);
-    penalties.set(n, penalty);
-  }
-  return penalty;
+export interface LossOptions {
+  /** uhop-plus temperature. */
+  tau: number;
+  /** uhop-plus: the official code's form or the paper's smooth maximum. */
+  lossForm: 'coded' | 'smooth-max';
 }
 
-/** Entries of `square` for pairs i < j, −∞ elsewhere. */
-function upperPairs(square: tf.Tensor2D): tf.Tensor2D {
-  const n = square.shape[0];
-  return tf.add(square, tf.tensor2d(upperPairsPenalty(n), [n, n])) as tf.Tensor2D;
-}
+export type SeparationLoss = (features: tf.Tensor2D, options: LossOptions) => tf.Scalar;
 
 /** −t‖φ̂_i − φ̂_j‖² = 2t(cos_ij − 1) for pairs i < j, −∞ elsewhere. */
 function pairExponents(features: tf.Tensor2D): tf.Tensor2D {
@@ -56,6 +47,7 @@ export const averageSeparationLoss: SeparationLoss = (features) =>
 export const separationLosses: Record<SeparationLossName, SeparationLoss> = {
   max: maxSeparationLoss,
   average: averageSeparationLoss,
+  'uhop-plus': (features, options) => (options.lossForm === 'coded' ? codedUhopPlusLoss : smoothMaxLoss)(features, options.tau),
 };
 
 /** The Stage I objective as a function of Wᵀ, for fixed training memories. */
@@ -99,8 +91,8 @@ function maxLossObjective(x: tf.Tensor2D): StageIObjective {
 }
 
 /** The objective of a named loss on training memories x (rows). */
-export function stageIObjective(name: SeparationLossName, x: tf.Tensor2D): StageIObjective {
+export function stageIObjective(name: SeparationLossName, x: tf.Tensor2D, options: LossOptions = { tau: 0.1, lossForm: 'coded' }): StageIObjective {
   if (name === 'max') return maxLossObjective(x);
   const linear = constantTimes(x);
-  return { apply: (w) => separationLosses[name](linear.apply(w)), dispose: linear.dispose };
+  return { apply: (w) => separationLosses[name](linear.apply(w), options), dispose: linear.dispose };
 }

@@ -1,19 +1,33 @@
-/** Stage I: gradient descent on a separation loss over the memories' features Φ(ξ) = Wξ. */
+/**
+ * Stage I: gradient descent on a separation loss over the memories' features Φ(ξ) = Wξ (+ b).
+ * Plain SGD as the U-Hop code, Adam as the U-Hop+ code; full batch or minibatches; optional
+ * projection of W's rows onto the unit sphere (the U-Hop+ paper's PGD); optional plateau stop.
+ */
 import * as tf from '@tensorflow/tfjs';
-import { stageIObjective, type SeparationLossName } from './losses.ts';
+import { permutation, type Rng } from '../random/prng.ts';
+import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 
-export interface StageIOptions {
+export interface StageIOptions extends LossOptions {
   loss: SeparationLossName;
   epochs: number;
   lr: number;
   /** "inverse-sqrt-factorial": official train_kernel, lr ← lr/√(t+1) after step t, so lr_t = lr/√(t!). */
   lrSchedule: 'constant' | 'inverse-sqrt-factorial';
+  optimizer: 'sgd' | 'adam';
+  /** Renormalise W's rows (Wᵀ's columns, bias row excluded) to unit length after each step. */
+  project: boolean;
+  /** Training memories per step, reshuffled each epoch from `rng`; null = full batch. */
+  batchSize: number | null;
+  plateau: { patience: number; minDelta: number } | null;
+  /** Wᵀ's last row is the bias (inputs carry a trailing 1). */
+  bias: boolean;
+  rng?: Rng;
 }
 
 export interface StageIResult {
-  /** Trained Wᵀ (d × D_Φ); the caller owns it. */
+  /** Trained Wᵀ (d × D_Φ, plus the bias row); the caller owns it. */
   weightsT: tf.Tensor2D;
-  /** Loss at each step, before that step's update (length = epochs). */
+  /** Loss of each epoch before its updates (the mean over its minibatches); length = epochs run. */
   losses: number[];
   /** Loss of the trained weights. */
   lossAfter: number;
@@ -25,27 +39,104 @@ export function learningRateAt(step: number, options: Pick<StageIOptions, 'lr' |
   return lr;
 }
 
-/** Plain full-batch SGD on Wᵀ (no momentum or decay), as the official trainers. */
-export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
-  if (train.shape[0] < 2) throw new Error(`Stage I needs at least 2 memories, got ${train.shape[0]}`);
-  const objective = stageIObjective(options.loss, train);
-  const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
-  const losses: number[] = [];
-  for (let step = 0; step < options.epochs; step++) {
-    const lr = learningRateAt(step, options);
-    // lr·L is differentiated, so the gradient arrives scaled and the update is one pass over W
-    const { value, grads } = tf.variableGrads(() => tf.mul(objective.apply(weightsT), lr) as tf.Scalar, [weightsT]);
-    losses.push(value.dataSync()[0] / lr);
-    const updated = tf.sub(weightsT, grads[weightsT.name]);
-    weightsT.assign(updated as tf.Tensor2D);
-    updated.dispose();
-    value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
+/** W's rows (Wᵀ's columns) scaled to unit norm; a bias row is kept as it is. */
+function projectRows(weightsT: tf.Tensor2D, bias: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [rows, cols] = weightsT.shape;
+    const w = bias ? tf.slice(weightsT, [0, 0], [rows - 1, cols]) : weightsT;
+    const unit = tf.div(w, tf.maximum(tf.sqrt(tf.sum(tf.square(w), 0, true)), 1e-12));
+    return (bias ? tf.concat([unit, tf.slice(weightsT, [rows - 1, 0], [1, cols])], 0) : unit) as tf.Tensor2D;
+  });
+}
+
+/** Row indices of each step of one epoch (one null = the full batch). */
+function epochBatches(n: number, options: StageIOptions): Array<Int32Array | null> {
+  if (!options.batchSize || options.batchSize >= n) return [null];
+  if (!options.rng) throw new Error('minibatches need a random generator');
+  const order = permutation(options.rng, n);
+  const batches: Int32Array[] = [];
+  for (let start = 0; start + 1 < n; start += options.batchSize) batches.push(order.slice(start, start + options.batchSize));
+  return batches;
+}
+
+/** The loss of the trained weights, over chunks when the memory set is too large for one Gram matrix. */
+const FULL_LOSS_LIMIT = 4096;
+
+function finalLoss(train: tf.Tensor2D, weightsT: tf.Tensor2D, full: StageIObjective | null, options: StageIOptions): number {
+  const n = train.shape[0];
+  const chunks = full ? [full] : [];
+  if (!full) {
+    for (let start = 0; start + 1 < n; start += FULL_LOSS_LIMIT) {
+      const part = tf.slice(train, [start, 0], [Math.min(FULL_LOSS_LIMIT, n - start), -1]);
+      chunks.push({ ...stageIObjective(options.loss, part, options), dispose: () => part.dispose() });
+    }
   }
-  const after = tf.tidy(() => objective.apply(weightsT));
-  const lossAfter = after.dataSync()[0];
-  after.dispose();
-  objective.dispose();
+  const values = chunks.map((objective) => {
+    const value = tf.tidy(() => objective.apply(weightsT));
+    const number = value.dataSync()[0];
+    value.dispose();
+    return number;
+  });
+  if (!full) chunks.forEach((c) => c.dispose());
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
+  const n = train.shape[0];
+  if (n < 2) throw new Error(`Stage I needs at least 2 memories, got ${n}`);
+  const full = n <= FULL_LOSS_LIMIT ? stageIObjective(options.loss, train, options) : null;
+  const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
+  const adam = options.optimizer === 'adam' ? tf.train.adam(options.lr) : null;
+  const losses: number[] = [];
+  let step = 0;
+  let best = Infinity;
+  let sinceBest = 0;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    let epochLoss = 0;
+    const batches = epochBatches(n, options);
+    for (const batch of batches) {
+      const rows = batch ? tf.gather(train, batch) : null;
+      const objective = rows ? stageIObjective(options.loss, rows as tf.Tensor2D, options) : full!;
+      if (adam) {
+        const { value, grads } = tf.variableGrads(() => objective.apply(weightsT), [weightsT]);
+        epochLoss += value.dataSync()[0];
+        adam.applyGradients([{ name: weightsT.name, tensor: grads[weightsT.name] }]);
+        value.dispose();
+        Object.values(grads).forEach((g) => g.dispose());
+      } else {
+        const lr = learningRateAt(step, options);
+        // lr·L is differentiated, so the gradient arrives scaled and the update is one pass over W
+        const { value, grads } = tf.variableGrads(() => tf.mul(objective.apply(weightsT), lr) as tf.Scalar, [weightsT]);
+        epochLoss += value.dataSync()[0] / lr;
+        const updated = tf.sub(weightsT, grads[weightsT.name]);
+        weightsT.assign(updated as tf.Tensor2D);
+        updated.dispose();
+        value.dispose();
+        Object.values(grads).forEach((g) => g.dispose());
+      }
+      if (options.project) {
+        const projected = projectRows(weightsT, options.bias);
+        weightsT.assign(projected);
+        projected.dispose();
+      }
+      if (rows) {
+        objective.dispose();
+        rows.dispose();
+      }
+      step++;
+    }
+    const loss = epochLoss / batches.length;
+    losses.push(loss);
+    if (options.plateau) {
+      if (loss < best - options.plateau.minDelta) {
+        best = loss;
+        sinceBest = 0;
+      } else if (++sinceBest >= options.plateau.patience) break;
+    }
+  }
+  const lossAfter = finalLoss(train, weightsT, full, options);
+  full?.dispose();
+  adam?.dispose();
   const result = tf.clone(weightsT) as tf.Tensor2D;
   weightsT.dispose();
   return { weightsT: result, losses, lossAfter };

@@ -28,11 +28,14 @@ export function pixelSpace(memories: tf.Tensor2D): FeatureSpace {
 }
 
 /**
- * Φ(x) = Wx, given as Wᵀ (d × D_Φ) so that features of row-major states are one flag-free matMul.
- * The space keeps its own reference to Wᵀ: the caller may dispose its copy.
+ * Φ(x) = Wx (+ b), given as Wᵀ (d × D_Φ) so that features of row-major states are one flag-free
+ * matMul. The space keeps its own references: the caller may dispose its copies.
  */
-export function linearSpace(memories: tf.Tensor2D, weightsT: tf.Tensor2D): FeatureSpace {
+export function linearSpace(memories: tf.Tensor2D, weightsT: tf.Tensor2D, bias?: tf.Tensor): FeatureSpace {
   const weights = tf.clone(weightsT) as tf.Tensor2D;
-  const rows = tf.matMul(memories, weights) as tf.Tensor2D;
-  return withMemoryFeatures(rows, (states) => tf.matMul(states, weights), [rows, weights]);
+  const offset = bias ? (tf.reshape(bias, [1, -1]) as tf.Tensor2D) : null;
+  const project = (states: tf.Tensor2D) =>
+    offset ? tf.tidy(() => tf.add(tf.matMul(states, weights), offset) as tf.Tensor2D) : (tf.matMul(states, weights) as tf.Tensor2D);
+  const rows = project(memories);
+  return withMemoryFeatures(rows, project, offset ? [rows, weights, offset] : [rows, weights]);
 }

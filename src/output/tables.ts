@@ -10,6 +10,7 @@ export const cellColumns: Array<keyof ModelRecord> = [
   'dataset',
   'M',
   'seed',
+  'featureDim',
   'error',
   'mse',
   'exactRate',
