@@ -69,7 +69,7 @@ test('a small end-to-end run writes every result file, with the documented colum
   }
   const summary = parse(readFileSync(join(first, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(summary.length, 7 * 2);
-  assert.deepEqual(Object.keys(summary[0]).slice(0, 8), ['model', 'M', 'n', 'mean', 'std', 'median', 'min', 'max']);
+  assert.deepEqual(Object.keys(summary[0]).slice(0, 9), ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max']);
   assert.match(readFileSync(join(first, 'error-vs-M.svg'), 'utf8'), /^<svg/);
   assert.deepEqual([...readFileSync(join(first, 'error-vs-M.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
   const resolved = JSON.parse(readFileSync(join(first, 'config.resolved.json'), 'utf8'));

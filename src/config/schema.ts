@@ -48,7 +48,7 @@ export const corruptionSchema = z
   .describe('how a query is made from the memory it should retrieve');
 
 export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
-export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'poly'] as const;
+export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly'] as const;
 
 export const modelSchema = z
   .object({
@@ -56,6 +56,7 @@ export const modelSchema = z
     similarity: z.enum(similarityNames).default('dot').describe('score of a memory against the query'),
     separation: z.enum(separationNames).default('softmax').describe('map from scores to memory weights p'),
     degree: z.number().int().positive().optional().describe('poly only: p = score^degree, unnormalised (default 10)'),
+    alpha: z.number().min(1).optional().describe('entmax only: α of α-entmax (1 = softmax, 1.5 = entmax15, 2 = sparsemax), by bisection'),
     featureMap: z
       .boolean()
       .default(false)
@@ -73,6 +74,9 @@ export const modelSchema = z
   .superRefine((model, ctx) => {
     if (model.degree !== undefined && model.separation !== 'poly') {
       ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
+    }
+    if ((model.alpha !== undefined) !== (model.separation === 'entmax')) {
+      ctx.addIssue({ code: 'custom', path: ['alpha'], message: 'separation "entmax" needs alpha, and alpha is only used with it' });
     }
     if (model.control === 'temperature-matched' && model.featureMap) {
       ctx.addIssue({ code: 'custom', path: ['control'], message: 'temperature-matched is a control for a baseline (featureMap: false)' });
@@ -158,8 +162,24 @@ export const retrievalSchema = z
       .enum(['positive', 'negative'])
       .optional()
       .describe('l1/l2 scores: official uses +distance (farthest memory wins), textbook uses -distance'),
+    tolerance: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .describe('stop early once every query moves less than this (L2) in a step; 0 = always run all steps'),
   })
   .strict();
+
+export const queriesSchema = z
+  .object({
+    from: z
+      .enum(['memories', 'pool', 'test'])
+      .default('memories')
+      .describe('memories: each memory, corrupted (capacity); pool: other pool images/points, not memories (metastable states); test: the test split of a file dataset'),
+    count: z.number().int().positive().optional().describe('pool/test: how many queries (default: as many as memories; test: the whole split)'),
+  })
+  .strict()
+  .describe('what the queries are; a query not built from a memory has its nearest memory (input space) as target');
 
 export const featureMapSchema = z
   .object({
@@ -216,6 +236,15 @@ export const featureMapSchema = z
 
 export const metricsSchema = z
   .object({
+    supportThreshold: z
+      .union([z.literal('auto'), z.number().nonnegative()])
+      .default('auto')
+      .describe('‖p‖ counts entries of the final p above this; auto: 0.01 for softmax and poly, exact non-zeros for sparse maps (U-Hop+ code)'),
+    convergedRadius: z
+      .number()
+      .positive()
+      .default(1e-3)
+      .describe('a query has converged to a memory when ‖x_T − ξ‖ ≤ convergedRadius · ‖ξ‖'),
     clamp: z
       .boolean()
       .default(true)
@@ -251,7 +280,8 @@ export const configSchema = z
     memories: z.array(z.number().int().min(2)).min(1).describe('memory counts M'),
     seeds: seedsSchema.default(1),
     corruption: corruptionSchema.default({ type: 'dropout', p: 0.5, rescale: true }),
-    retrieval: retrievalSchema.default({ steps: 1, beta: 1 }),
+    queries: queriesSchema.prefault({}),
+    retrieval: retrievalSchema.prefault({}),
     models: z
       .array(modelSchema)
       .min(1)
@@ -265,7 +295,7 @@ export const configSchema = z
         });
       }),
     featureMap: featureMapSchema.prefault({}),
-    metrics: metricsSchema.default({ clamp: true, successThreshold: 1 }),
+    metrics: metricsSchema.prefault({}),
     baseline: z
       .string()
       .optional()

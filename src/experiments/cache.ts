@@ -6,12 +6,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../output/atomic.ts';
-import type { CellKey, ModelRecord, ModelTiming } from './cell.ts';
+import type { CellKey, ModelRecord, ModelTiming, TraceRow } from './cell.ts';
 
 export interface CachedCell extends CellKey {
   key: string;
   records: ModelRecord[];
   timings: ModelTiming[];
+  trace: TraceRow[];
   finishedAt: string;
 }
 
@@ -35,7 +36,7 @@ function readJson<T>(path: string): T | null {
 
 export function readCachedCell(resultsDir: string, key: string): CachedCell | null {
   const cell = readJson<CachedCell>(donePath(resultsDir, key));
-  return cell && cell.key === key && Array.isArray(cell.records) ? cell : null;
+  return cell && cell.key === key && Array.isArray(cell.records) && Array.isArray(cell.trace) ? cell : null;
 }
 
 export function writeCachedCell(resultsDir: string, cell: CachedCell): void {

@@ -16,11 +16,14 @@ import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.
 import { matchTemperature } from '../hopfield/temperature.ts';
 import { errorPerQuery, meanOf, successRate } from '../metrics/retrievalError.ts';
 import { logitScale, nearestMemories, pairGeometry, retrievalEnds, rowNorms } from '../metrics/diagnostics.ts';
+import { convergence, supportHistogram, supportSizes } from '../metrics/metastable.ts';
+import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
+import { permutation } from '../random/prng.ts';
 import { runStageOne, type StageI } from './stageOne.ts';
-import { CellFailure, type CellKey, type CellResult, type ModelRecord, type ModelTiming } from './records.ts';
+import { CellFailure, type CellKey, type CellResult, type ModelRecord, type ModelTiming, type TraceRow } from './records.ts';
 
 export { CellFailure } from './records.ts';
-export type { CellKey, CellResult, ModelRecord, ModelTiming } from './records.ts';
+export type { CellKey, CellResult, ModelRecord, ModelTiming, TraceRow } from './records.ts';
 
 function allFinite(tensor: tf.Tensor): boolean {
   const check = tf.all(tf.isFinite(tensor));
@@ -49,6 +52,31 @@ interface CellContext {
   spaceFacts(space: FeatureSpace): { geometry: { deltaMin: number; meanCosine: number }; norms: { mean: number; max: number } };
 }
 
+/** The uncorrupted queries and, for queries built from memories, the memory each comes from. */
+function chooseQueries(
+  config: ResolvedConfig,
+  pool: Pool,
+  queryPool: Pool | undefined,
+  indices: Int32Array,
+  memoryRows: Float32Array,
+  cell: CellKey,
+): { rows: Float32Array; targets: Int32Array | null } {
+  const { from, count } = config.queries;
+  if (from === 'memories') {
+    const targets = queryTargets(config, indices);
+    return { rows: gatherRows({ images: memoryRows, dim: pool.dim }, targets), targets };
+  }
+  // independent queries: pool images that are not memories, or the test split
+  const source = from === 'test' ? queryPool : pool;
+  if (!source) throw new UserError('queries.from "test" needs a dataset with a test split (mnist-full, fashion-mnist, cifar10)');
+  const memorySet = new Set(from === 'test' ? [] : indices);
+  const wanted = count ?? (from === 'test' ? source.count : cell.memories);
+  const order = permutation(rngFor(cell.seed, cell.memories, cell.featureDim ?? 0, 'query-set'), source.count);
+  const chosen = Array.from(order).filter((k) => !memorySet.has(k)).slice(0, wanted);
+  if (chosen.length < wanted) throw new UserError(`queries.count = ${wanted} but only ${chosen.length} non-memory images are left in ${source.name}`);
+  return { rows: gatherRows(source, chosen), targets: null };
+}
+
 /** Query i is built from memory targets[i]: every memory in order, or the pinned dataset.queryIndices. */
 function queryTargets(config: ResolvedConfig, indices: Int32Array): Int32Array {
   const pinned = config.dataset.queryIndices;
@@ -60,21 +88,24 @@ function queryTargets(config: ResolvedConfig, indices: Int32Array): Int32Array {
   });
 }
 
-export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string): CellResult {
+/** `queryPool`: the test split, when queries.from is "test". */
+export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string, queryPool?: Pool): CellResult {
   const dim = pool.dim;
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
   const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
   const memoryRows = gatherRows(pool, indices);
-  const targets = queryTargets(config, indices);
-  const queryRows = corrupt(gatherRows({ images: memoryRows, dim }, targets), dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
+  const chosen = chooseQueries(config, pool, queryPool, indices, memoryRows, cell);
+  const queryCount = chosen.rows.length / dim;
+  const queryRows = corrupt(chosen.rows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
-  const queries = tf.tensor2d(queryRows, [targets.length, dim]);
+  const queries = tf.tensor2d(queryRows, [queryCount, dim]);
   const labels = Int32Array.from(indices, (k) => pool.labels[k]);
   const pixels = pixelSpace(memories);
   const facts = new Map<FeatureSpace, ReturnType<CellContext['spaceFacts']>>();
   let stage: StageI | null = null;
   try {
     stage = config.models.some((model) => model.featureMap) ? runStageOne(config, memories, dim, cell) : null;
+    const nearest = nearestMemories(queries, memories);
     const context: CellContext = {
       config,
       cell,
@@ -82,8 +113,9 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       backend,
       memories,
       queries,
-      targets,
-      nearest: nearestMemories(queries, memories),
+      // a query not built from a memory is aimed at its nearest memory
+      targets: chosen.targets ?? nearest,
+      nearest,
       memoryLabels: new Set(labels).size > 1 ? labels : null,
       raw: pairGeometry(memories),
       pixels,
@@ -113,6 +145,7 @@ function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
     similarity: model.similarity,
     separation: model.separation,
     degree: model.degree ?? 10,
+    alpha: model.alpha,
     ...config.retrieval,
     beta: model.beta ?? config.retrieval.beta,
   };
@@ -126,7 +159,7 @@ function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
 function evaluateModels(context: CellContext): CellResult {
   const { config } = context;
   const scales = new Map<string, number>();
-  const results = new Map<string, { record: ModelRecord; timing: ModelTiming }>();
+  const results = new Map<string, ModelResult>();
   const ordered = [...config.models].sort((a, b) => Number(a.control === 'temperature-matched') - Number(b.control === 'temperature-matched'));
   const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
   for (const model of ordered) {
@@ -141,7 +174,7 @@ function evaluateModels(context: CellContext): CellResult {
     results.set(model.name, result);
   }
   const inOrder = config.models.map((model) => results.get(model.name)!);
-  return { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing) };
+  return { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };
 }
 
 /** β at which this model's median logit gap equals `target` (bisection on log β). */
@@ -158,19 +191,43 @@ function temperatureFor(space: FeatureSpace, queries: tf.Tensor2D, spec: Retriev
   return match.beta;
 }
 
-function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): { record: ModelRecord; timing: ModelTiming } {
+interface ModelResult {
+  record: ModelRecord;
+  timing: ModelTiming;
+  trace: TraceRow[];
+}
+
+/** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly) and exact non-zeros for sparse ones. */
+function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
+  const setting = config.metrics.supportThreshold;
+  if (setting !== 'auto') return setting;
+  return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
+}
+
+function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): ModelResult {
   const { config, cell, stage } = context;
   const started = performance.now();
+  const featureDim = cell.featureDim ?? context.dim;
   let badStep = 0;
   let scale = NaN;
-  const { states, weights } = retrieve(context.memories, space, context.queries, spec, (step, result) => {
+  const trace: TraceRow[] = [];
+  const withEnergy = hasEnergy(spec);
+  const { states, weights, steps } = retrieve(context.memories, space, context.queries, spec, (step, result) => {
     if (step === 1) scale = logitScale(result.logits);
     if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
+    const change = tf.mean(result.change);
+    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec.beta) : NaN;
+    trace.push({ model: model.name, M: cell.memories, seed: cell.seed, featureDim, step, energy, change: change.dataSync()[0] });
+    change.dispose();
   });
   const targetRows = tf.gather(context.memories, context.targets);
   const errors = errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp);
   const ends = retrievalEnds(weights, context.targets, context.nearest, context.memoryLabels);
-  tf.dispose([states, weights, targetRows]);
+  // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
+  const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
+  const sizes = supportSizes(separated as tf.Tensor2D, supportThreshold(config, model));
+  const converged = convergence(states, context.memories, context.targets, config.metrics.convergedRadius);
+  tf.dispose([states, weights, targetRows, separated]);
   const error = meanOf(errors);
   if (badStep > 0 || !Number.isFinite(error)) {
     throw new CellFailure(`model "${model.name}": non-finite retrieval state or weights at step ${badStep || spec.steps}`);
@@ -208,7 +265,14 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     endNearest: ends.nearest,
     endLabel: ends.label,
     distinctEnds: ends.distinct,
+    stepsUsed: steps ?? spec.steps,
+    metastableShare: sizes.filter((size) => size > 1).length / sizes.length,
+    supportMean: sizes.reduce((a, b) => a + b, 0) / sizes.length,
+    convergedTarget: converged.target,
+    convergedOther: converged.other,
+    notConverged: converged.none,
+    supportHistogram: supportHistogram(sizes),
   };
   const timing = { model: model.name, M: cell.memories, seed: cell.seed, stageIMs: learned ? stage.ms : 0, retrievalMs: performance.now() - started };
-  return { record, timing };
+  return { record, timing, trace };
 }

@@ -57,6 +57,31 @@ export interface ModelRecord {
   endLabel: number;
   /** Number of distinct memories the queries end at. */
   distinctEnds: number;
+  /** Retrieval steps run (fewer than retrieval.steps when the tolerance stopped it). */
+  stepsUsed: number;
+  /** Share of queries whose final p has more than one entry above metrics.supportThreshold: metastable states. */
+  metastableShare: number;
+  /** Mean ‖p‖. */
+  supportMean: number;
+  /** Shares of queries whose final state is within metrics.convergedRadius of their target, of another memory, of none. */
+  convergedTarget: number;
+  convergedOther: number;
+  notConverged: number;
+  /** Shares of queries with ‖p‖ = 0, 1, …, 10, > 10 (metastable.csv; not a cells.csv column). */
+  supportHistogram: number[];
+}
+
+/** One retrieval step of one model in one cell (trace.csv). */
+export interface TraceRow {
+  model: string;
+  M: number;
+  seed: number;
+  featureDim: number;
+  step: number;
+  /** Mean energy of the states the step started from (softmax on dot scores only; NaN elsewhere). */
+  energy: number;
+  /** Mean ‖x_t − x_{t−1}‖ over queries. */
+  change: number;
 }
 
 /** Wall times: kept out of cells.csv so that the CSV is reproducible byte for byte. */
@@ -71,6 +96,7 @@ export interface ModelTiming {
 export interface CellResult {
   records: ModelRecord[];
   timings: ModelTiming[];
+  trace: TraceRow[];
 }
 
 /** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */

@@ -6,7 +6,9 @@ import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {
   try {
-    return { kind: 'done', result: runCell(task.config, loadPool(task.config.dataset, task.dataDir), task.cell, backendLabel) };
+    const { dataset, queries } = task.config;
+    const queryPool = queries.from === 'test' && 'split' in dataset ? loadPool({ ...dataset, split: 'test' }, task.dataDir) : undefined;
+    return { kind: 'done', result: runCell(task.config, loadPool(dataset, task.dataDir), task.cell, backendLabel, queryPool) };
   } catch (error) {
     if (error instanceof UserError) return { kind: 'user-error', error: error.message };
     // CellFailure (NaN/Inf) and unexpected errors alike: recorded, retried on the next run

@@ -116,8 +116,8 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const record = (cell: PlannedCell, outcome: CellOutcome, worker: number) => {
     if (outcome.kind === 'user-error') throw new UserError(outcome.error);
     if (outcome.kind === 'done') {
-      const { records, timings } = outcome.result;
-      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, finishedAt: new Date().toISOString() });
+      const { records, timings, trace } = outcome.result;
+      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, trace, finishedAt: new Date().toISOString() });
     } else {
       writeFailedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, error: outcome.error, failedAt: new Date().toISOString() });
     }

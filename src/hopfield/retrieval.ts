@@ -14,11 +14,15 @@ export interface RetrievalSpec {
   separation: SeparationName;
   /** poly only. */
   degree: number;
+  /** entmax only. */
+  alpha?: number;
   steps: number;
   beta: number;
   /** "logits": p = Sep(β·s) (textbook); "output": p = β·Sep(s) (official UHop update rule). */
   betaPlacement: 'output' | 'logits';
   distanceSign: 'positive' | 'negative';
+  /** Stop once every query moved less than this (L2) in a step; 0 = run all steps. */
+  tolerance?: number;
 }
 
 export interface RetrievalResult {
@@ -26,12 +30,18 @@ export interface RetrievalResult {
   states: tf.Tensor2D;
   /** Weights p of the last step (queries × M). */
   weights: tf.Tensor2D;
+  /** Steps run (fewer than spec.steps when the tolerance stopped it). */
+  steps?: number;
 }
 
 /** What one step produced, as seen by `retrieve`'s afterStep hook (disposed after it). */
 export interface StepResult extends RetrievalResult {
-  /** The logits that entered Sep at this step. */
+  /** The logits that entered Sep at this step (computed from the previous state). */
   logits: tf.Tensor2D;
+  /** ‖x_t − x_{t−1}‖ per query. */
+  change: tf.Tensor1D;
+  /** x_{t−1}, the state the step started from (owned by `retrieve`). */
+  from?: tf.Tensor2D;
 }
 
 /** The logits that enter Sep: K(Ξ, x) scaled by β when β is an inverse temperature. */
@@ -42,7 +52,7 @@ export function stepLogits(space: FeatureSpace, states: tf.Tensor2D, spec: Retri
   });
 }
 
-/** One update step for all queries: returns the new states and the weights p. */
+/** One update step for all queries: the new states, the weights p, the logits and each query's move. */
 export function retrievalStep(
   memories: tf.Tensor2D,
   space: FeatureSpace,
@@ -53,13 +63,15 @@ export function retrievalStep(
     const logits = stepLogits(space, states, spec);
     const separated = separations[spec.separation](logits, spec);
     const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
-    return { states: tf.matMul(weights, memories) as tf.Tensor2D, weights, logits };
+    const next = tf.matMul(weights, memories) as tf.Tensor2D;
+    const change = tf.sqrt(tf.sum(tf.square(tf.sub(next, states)), 1)) as tf.Tensor1D;
+    return { states: next, weights, logits, change };
   });
 }
 
 /**
- * T update steps from the queries; the caller owns (and disposes) the result. `afterStep` sees
- * each step's result with its logits (1-based step number), e.g. to stop on non-finite states.
+ * Up to T update steps from the queries, fewer when every query moves less than spec.tolerance; the
+ * caller owns (and disposes) the result. `afterStep` sees each step's result (1-based step number).
  */
 export function retrieve(
   memories: tf.Tensor2D,
@@ -69,12 +81,19 @@ export function retrieve(
   afterStep?: (step: number, result: StepResult) => void,
 ): RetrievalResult {
   let result: RetrievalResult | null = null;
-  for (let step = 1; step <= spec.steps; step++) {
-    const next = retrievalStep(memories, space, result ? result.states : queries, spec);
-    afterStep?.(step, next);
-    next.logits.dispose();
+  let step = 0;
+  while (step < spec.steps) {
+    step++;
+    const from = result ? result.states : queries;
+    const next = retrievalStep(memories, space, from, spec);
+    afterStep?.(step, { ...next, from });
+    const largestMove = tf.max(next.change);
+    const settled = (spec.tolerance ?? 0) > 0 && largestMove.dataSync()[0] < spec.tolerance!;
+    largestMove.dispose();
+    tf.dispose([next.logits, next.change]);
     if (result) tf.dispose([result.states, result.weights]);
     result = { states: next.states, weights: next.weights };
+    if (settled) break;
   }
-  return result!;
+  return { ...result!, steps: step };
 }

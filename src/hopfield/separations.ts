@@ -8,6 +8,8 @@ import type { SeparationName } from '../config/schema.ts';
 export interface SeparationOptions {
   /** poly only: the power n. */
   degree: number;
+  /** entmax only: α > 1 (α = 1 is softmax). */
+  alpha?: number;
 }
 
 type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor2D;
@@ -59,7 +61,36 @@ const entmax15: Separation = (scores) =>
     return tf.square(tf.relu(tf.sub(z, tauStar))) as tf.Tensor2D;
   });
 
+/** Bisection iterations of α-entmax: the bracket has width ≤ 1, so 40 halvings reach float32 precision. */
+const ENTMAX_ITERATIONS = 40;
+
+/**
+ * General α-entmax (Peters et al. 2019) by bisection: p_i = [(α−1)z_i − τ]_+^{1/(α−1)} with τ such
+ * that Σp = 1, bracketed by max((α−1)z) − 1 ≤ τ ≤ max((α−1)z) − M^{1−α}; renormalised at the end
+ * as the entmax package does. α = 1 is softmax.
+ */
+const entmax: Separation = (scores, options) => {
+  const alpha = options.alpha ?? 1.5;
+  if (alpha === 1) return tf.softmax(scores);
+  return tf.tidy(() => {
+    const width = scores.shape[1];
+    const z = tf.mul(tf.sub(scores, tf.max(scores, 1, true)), alpha - 1); // max row entry now 0
+    let lo = tf.fill([scores.shape[0], 1], -1) as tf.Tensor2D;
+    const hi = tf.fill([scores.shape[0], 1], -(width ** (1 - alpha)));
+    let step = tf.sub(hi, lo);
+    const power = 1 / (alpha - 1);
+    for (let i = 0; i < ENTMAX_ITERATIONS; i++) {
+      step = tf.div(step, 2);
+      const mid = tf.add(lo, step);
+      const total = tf.sum(tf.pow(tf.relu(tf.sub(z, mid)), power), 1, true);
+      lo = tf.where(tf.greaterEqual(total, 1), mid, lo) as tf.Tensor2D;
+    }
+    const p = tf.pow(tf.relu(tf.sub(z, lo)), power);
+    return tf.div(p, tf.sum(p, 1, true)) as tf.Tensor2D;
+  });
+};
+
 /** Official "poly-10": p = s^n with no normalisation (Krotov–Hopfield polynomial energy). */
 const poly: Separation = (scores, options) => tf.pow(scores, tf.scalar(options.degree)) as tf.Tensor2D;
 
-export const separations: Record<SeparationName, Separation> = { softmax, sparsemax, entmax15, poly };
+export const separations: Record<SeparationName, Separation> = { softmax, sparsemax, entmax15, entmax, poly };

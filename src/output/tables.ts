@@ -1,6 +1,7 @@
 /** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
 import { stringify } from 'csv-stringify/sync';
-import type { ModelRecord, ModelTiming } from '../experiments/cell.ts';
+import type { ModelRecord, ModelTiming, TraceRow } from '../experiments/cell.ts';
+import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
 import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import { bootstrapMeanInterval } from '../metrics/bootstrap.ts';
@@ -36,16 +37,28 @@ export const cellColumns: Array<keyof ModelRecord> = [
   'endNearest',
   'endLabel',
   'distinctEnds',
+  'stepsUsed',
+  'metastableShare',
+  'supportMean',
+  'convergedTarget',
+  'convergedOther',
+  'notConverged',
 ];
 
 export interface SummaryRow extends Summary {
+  /** The model's name, with its D_Φ when the config has a D_Φ grid. */
   model: string;
+  featureDim: number;
   M: number;
   /** Means over seeds of the per-cell rates. */
   exactRate: number;
   successRate: number;
   /** Median over seeds of the logit scale (largest − second-largest logit). */
   logitScale: number;
+  /** Mean over seeds of the metastable share (‖p‖ > 1). */
+  metastableShare: number;
+  /** Mean over seeds of the shares of ‖p‖ = 0, 1, …, 10, > 10. */
+  supportHistogram: number[];
 }
 
 /** One model against the baseline at one M, on the seeds both have. */
@@ -78,48 +91,90 @@ export function timingsCsv(timings: ModelTiming[]): string {
   return toCsv(timings, ['model', 'M', 'seed', 'stageIMs', 'retrievalMs']);
 }
 
-/** Records grouped by model and M, models in first-seen (config) order, M ascending. */
+/** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */
+export function modelLabel(record: Pick<ModelRecord, 'model' | 'featureDim'>, records: ModelRecord[]): string {
+  const dims = new Set(records.map((r) => r.featureDim));
+  return dims.size > 1 ? `${record.model} · D_Φ = ${record.featureDim}` : record.model;
+}
+
+/** Records grouped by model, D_Φ and M; models in first-seen (config) order, then D_Φ and M ascending. */
 function byModelAndMemories(records: ModelRecord[]): ModelRecord[][] {
   const groups = new Map<string, ModelRecord[]>();
   for (const record of records) {
-    const key = `${record.model}\u0000${record.M}`;
+    const key = `${record.model}\u0000${record.featureDim}\u0000${record.M}`;
     groups.set(key, [...(groups.get(key) ?? []), record]);
   }
   const models = [...new Set(records.map((r) => r.model))];
-  return [...groups.values()].sort((a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || a[0].M - b[0].M);
+  return [...groups.values()].sort(
+    (a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || a[0].featureDim - b[0].featureDim || a[0].M - b[0].M,
+  );
+}
+
+function meanHistogram(group: ModelRecord[]): number[] {
+  return group[0].supportHistogram.map((_, k) => mean(group.map((r) => r.supportHistogram[k])));
 }
 
 /** Per model × M statistics of the error over seeds, with a 95 % bootstrap interval of the mean. */
 export function summaryRows(records: ModelRecord[]): SummaryRow[] {
   return byModelAndMemories(records).map((group) => {
-    const { model, M } = group[0];
+    const { model, M, featureDim } = group[0];
     return {
-      model,
+      model: modelLabel(group[0], records),
+      featureDim,
       M,
-      ...summarize(group.map((r) => r.error), `summary/${model}/${M}`),
+      ...summarize(group.map((r) => r.error), `summary/${model}/${featureDim}/${M}`),
       exactRate: mean(group.map((r) => r.exactRate)),
       successRate: mean(group.map((r) => r.successRate)),
       logitScale: median(group.map((r) => r.logitScale)),
+      metastableShare: mean(group.map((r) => r.metastableShare)),
+      supportHistogram: meanHistogram(group),
     };
   });
 }
 
 export function summaryCsv(rows: SummaryRow[]): string {
-  return toCsv(rows, ['model', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale']);
+  return toCsv(rows, ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
 export function pairedRows(records: ModelRecord[], baseline: string): PairedRow[] {
-  const baselineError = new Map(records.filter((r) => r.model === baseline).map((r) => [`${r.M}/${r.seed}`, r.error]));
+  const cellOf = (r: ModelRecord) => `${r.M}/${r.featureDim}/${r.seed}`;
+  const baselineError = new Map(records.filter((r) => r.model === baseline).map((r) => [cellOf(r), r.error]));
   return byModelAndMemories(records.filter((r) => r.model !== baseline)).flatMap((group) => {
-    const { model, M } = group[0];
-    const diffs = group
-      .filter((r) => baselineError.has(`${r.M}/${r.seed}`))
-      .map((r) => r.error - baselineError.get(`${r.M}/${r.seed}`)!);
+    const { model, M, featureDim } = group[0];
+    const diffs = group.filter((r) => baselineError.has(cellOf(r))).map((r) => r.error - baselineError.get(cellOf(r))!);
     if (diffs.length === 0) return [];
-    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${M}`);
-    return [{ model, baseline, M, n: diffs.length, meanDiff: mean(diffs), ciLow, ciHigh, winShare: diffs.filter((d) => d < 0).length / diffs.length }];
+    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${featureDim}/${M}`);
+    const label = modelLabel(group[0], records);
+    return [{ model: label, baseline, M, n: diffs.length, meanDiff: mean(diffs), ciLow, ciHigh, winShare: diffs.filter((d) => d < 0).length / diffs.length }];
   });
+}
+
+/** Long format: one row per model × cell × ‖p‖ bucket. */
+export function metastableCsv(records: ModelRecord[]): string {
+  const rows = records.flatMap((r) =>
+    r.supportHistogram.map((share, k) => ({ model: r.model, featureDim: r.featureDim, M: r.M, seed: r.seed, size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k), share })),
+  );
+  return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'size', 'share']);
+}
+
+export function traceCsv(rows: TraceRow[]): string {
+  return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'step', 'energy', 'change']);
+}
+
+/** The U-Hop+ metastable table: % of queries with ‖p‖ = k, mean over seeds, per model × M (× D_Φ). */
+export function metastableMarkdown(rows: SummaryRow[]): string {
+  const sizes = [...Array.from({ length: HISTOGRAM_MAX + 1 }, (_, k) => String(k)), `>${HISTOGRAM_MAX}`];
+  const header = ['model', 'M', ...sizes.map((k) => `‖p‖ = ${k}`)];
+  const body = rows.map((r) => [r.model, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
+  return [
+    '# Metastable states',
+    '',
+    'Share (%) of queries whose final weights p have ‖p‖ = k entries above the threshold (0.01 for softmax, exact non-zeros for sparse maps); ‖p‖ = 1: converged to one memory, ‖p‖ > 1: a metastable mixture. Mean over seeds.',
+    '',
+    markdownTable(header, body),
+    '',
+  ].join('\n');
 }
 
 export function pairedCsv(rows: PairedRow[]): string {

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CachedCell, FailedCell } from '../experiments/cache.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { cellsCsv, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv } from './tables.ts';
+import { cellsCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';
 import type { Manifest } from './manifest.ts';
@@ -16,6 +16,9 @@ export const resultFiles = [
   'summary.csv',
   'summary.md',
   'paired.csv',
+  'metastable.csv',
+  'metastable.md',
+  'trace.csv',
   'error-vs-M.svg',
   'error-vs-M.png',
   'error-vs-logit-scale.svg',
@@ -43,7 +46,10 @@ export async function writeResults(
     'summary.csv': summaryCsv(rows),
     'summary.md': summary,
     'paired.csv': pairedCsv(paired),
-    'report.md': reportMarkdown(config, manifest, summary, failed),
+    'metastable.csv': metastableCsv(records),
+    'metastable.md': metastableMarkdown(rows),
+    'trace.csv': traceCsv(cells.flatMap((cell) => cell.trace)),
+    'report.md': reportMarkdown(config, manifest, `${summary}\n${metastableMarkdown(rows).replace(/^# /, '## ')}`, failed),
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
   };
