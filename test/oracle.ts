@@ -74,3 +74,33 @@ export function separationLosses(features: number[][]): { max: number; average: 
   const average = Math.log(exponents.reduce((acc, e) => acc + Math.exp(e), 0) / exponents.length);
   return { max, average };
 }
+
+/** The U-Hop+ coded loss (official feature_map.py) and its gradient with the right factor detached, float64. */
+export function codedUhopPlus(features: number[][], tau: number): { loss: number; gradient: number[][] } {
+  const n = features.length;
+  const norms = features.map(norm);
+  const unit = features.map((f, i) => f.map((v) => v / norms[i]));
+  const cos = (i: number, j: number) => dot(unit[i], unit[j]);
+  let total = (n * (n + 1)) / 2; // the zero entries of triu(·, 1): exp(0) = 1 each
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) total += Math.exp(cos(i, j) / tau);
+  const loss = Math.log(total / ((n * (n - 1)) / 2)) / n;
+  // dL/dû_i = Σ_{j>i} exp(c_ij/τ)/(τ·n·total) · û_j (û_j detached), then through û = f/‖f‖
+  const gradient = features.map((f, i) => {
+    const dUnit = f.map(() => 0);
+    for (let j = i + 1; j < n; j++) {
+      const w = Math.exp(cos(i, j) / tau) / (tau * n * total);
+      unit[j].forEach((v, k) => (dUnit[k] += w * v));
+    }
+    const along = dot(dUnit, unit[i]);
+    return dUnit.map((g, k) => (g - along * unit[i][k]) / norms[i]);
+  });
+  return { loss, gradient };
+}
+
+/** τ · log Σ_{i<j} exp(cos_ij/τ), float64. */
+export function smoothMax(features: number[][], tau: number): number {
+  const unit = features.map((f) => f.map((v) => v / norm(f)));
+  let total = 0;
+  for (let i = 0; i < unit.length; i++) for (let j = i + 1; j < unit.length; j++) total += Math.exp(dot(unit[i], unit[j]) / tau);
+  return tau * Math.log(total);
+}

@@ -254,6 +254,12 @@ export const metricsSchema = z
       .nonnegative()
       .default(1)
       .describe('a query succeeds when its error (sum of squared pixel differences) is at most this'),
+    phaseTarget: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.95)
+      .describe('phase diagram: the success rate a D_Φ must reach to count as enough for M memories'),
   })
   .strict();
 
@@ -296,6 +302,12 @@ export const configSchema = z
       }),
     featureMap: featureMapSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+    figures: z
+      .array(z.enum(['error-vs-M', 'error-vs-logit-scale', 'separation-bounds', 'phase-diagram']))
+      .default(['error-vs-M', 'error-vs-logit-scale'])
+      .describe(
+        'figures to draw: separation-bounds = Δ_min vs M against the Proposition 3.1 bounds (and the Tammes optimum for D_Φ = 3); phase-diagram = success and metastable share over D_Φ × M, with the smallest D_Φ per M and its a + b·log M fit',
+      ),
     baseline: z
       .string()
       .optional()

@@ -3,15 +3,12 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { FailedCell } from '../experiments/cache.ts';
 import type { Manifest } from './manifest.ts';
 
-export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[]): string {
+export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
   const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
   const lines = [
     summary.trimEnd(),
     '',
-    '![retrieval error vs M](error-vs-M.png)',
-    '',
-    '![retrieval error against logit scale](error-vs-logit-scale.png)',
-    '',
+    ...figures.flatMap((png) => [`![${png.replace(/\.png$/, '')}](${png})`, '']),
     '## How this was produced',
     '',
     `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,

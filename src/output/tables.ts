@@ -165,7 +165,7 @@ export function traceCsv(rows: TraceRow[]): string {
 /** The U-Hop+ metastable table: % of queries with ‖p‖ = k, mean over seeds, per model × M (× D_Φ). */
 export function metastableMarkdown(rows: SummaryRow[]): string {
   const sizes = [...Array.from({ length: HISTOGRAM_MAX + 1 }, (_, k) => String(k)), `>${HISTOGRAM_MAX}`];
-  const header = ['model', 'M', ...sizes.map((k) => `‖p‖ = ${k}`)];
+  const header = ['model', 'M', ...sizes.map((k) => (k.startsWith('>') ? `‖p‖ ${k.replace('>', '> ')}` : `‖p‖ = ${k}`))];
   const body = rows.map((r) => [r.model, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
   return [
     '# Metastable states',

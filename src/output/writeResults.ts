@@ -7,6 +7,9 @@ import { writeFileAtomic } from './atomic.ts';
 import { cellsCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';
+import type { TopLevelSpec } from 'vega-lite';
+import { separationBoundsSpec, separationRows } from './geometry.ts';
+import { phaseCells, phaseFits, phaseHeatmapSpec, phaseMarkdown } from './phase.ts';
 import type { Manifest } from './manifest.ts';
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
@@ -49,15 +52,29 @@ export async function writeResults(
     'metastable.csv': metastableCsv(records),
     'metastable.md': metastableMarkdown(rows),
     'trace.csv': traceCsv(cells.flatMap((cell) => cell.trace)),
-    'report.md': reportMarkdown(config, manifest, `${summary}\n${metastableMarkdown(rows).replace(/^# /, '## ')}`, failed),
+    'report.md': '',
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
   };
   if (rows.length) {
-    const plots = {
-      'error-vs-M': errorVsMemoriesSpec(rows, title),
-      'error-vs-logit-scale': errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`),
-    };
+    const plots: Record<string, TopLevelSpec> = {};
+    if (config.figures.includes('error-vs-M')) plots['error-vs-M'] = errorVsMemoriesSpec(rows, title);
+    if (config.figures.includes('error-vs-logit-scale')) {
+      plots['error-vs-logit-scale'] = errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`);
+    }
+    if (config.figures.includes('separation-bounds')) {
+      const separation = separationRows(records);
+      files['separation-bounds.csv'] = stringify(separation, { header: true, columns: ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'] });
+      plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
+    }
+    if (config.figures.includes('phase-diagram')) {
+      const cellsOfPhase = phaseCells(records);
+      const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
+      files['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
+      files['phase.csv'] = stringify(cellsOfPhase, { header: true, columns: ['model', 'M', 'featureDim', 'success', 'metastable'] });
+      plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
+      plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
+    }
     for (const [name, spec] of Object.entries(plots)) {
       const svg = await renderSvg(spec);
       files[`${name}.svg`] = svg;
@@ -67,6 +84,9 @@ export async function writeResults(
   if (failed.length) {
     files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });
   }
+  const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
+  const extra = [metastableMarkdown(rows), typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
+  files['report.md'] = reportMarkdown(config, manifest, [summary, ...extra].join('\n'), failed, figures);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
   return Object.keys(files).map((name) => join(directory, name));
 }
