@@ -3,12 +3,20 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { FailedCell } from '../experiments/cache.ts';
 import type { Manifest } from './manifest.ts';
 
+const captions: Record<string, string> = {
+  'error-vs-M.png': 'retrieval error vs M',
+  'error-vs-logit-scale.png': 'retrieval error against logit scale',
+  'separation-bounds.png': 'minimal separation vs M against the bounds',
+  'phase-success.png': 'success rate over D_Φ × M',
+  'phase-metastable.png': 'metastable share over D_Φ × M',
+};
+
 export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
   const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
   const lines = [
     summary.trimEnd(),
     '',
-    ...figures.flatMap((png) => [`![${png.replace(/\.png$/, '')}](${png})`, '']),
+    ...figures.flatMap((png) => [`![${captions[png] ?? png.replace(/\.png$/, '')}](${png})`, '']),
     '## How this was produced',
     '',
     `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,
