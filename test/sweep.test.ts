@@ -131,3 +131,20 @@ test('a model that produces NaN/Inf marks its cell failed with the model and ste
   const retry = uhop('run', ...bad, '--out', dir, '--dry-run');
   assert.match(retry.stdout, /failed before, will retry/);
 });
+
+test('uhop reproduce + verify: a recipe passes its claims, and a deliberately broken model fails them (exit 1)', () => {
+  const out = join(work, 'paper');
+  const small = ['--set', 'memories=[50,100]', '--set', 'seeds=2', '--set', 'featureMap.epochs=30'];
+  assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small).code, 0);
+  const good = uhop('verify', out);
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /pass {2}uhop-capacity-mnist\/softmax-beats-mhn/);
+  assert.match(readFileSync(join(out, 'claims.md'), 'utf8'), /\| uhop-capacity-mnist \|/);
+  // "U-Hop softmax" that is really poly-10 on raw pixels: its claim must fail
+  const broken = '[{"name":"MHN softmax"},{"name":"MHN sparsemax","separation":"sparsemax"},{"name":"L2 (UHN)","similarity":"l2"},{"name":"U-Hop softmax","separation":"poly"},{"name":"U-Hop sparsemax","separation":"sparsemax","featureMap":true}]';
+  assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small, '--set', `models=${broken}`).code, 0);
+  const bad = uhop('verify', out);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /FAIL {2}uhop-capacity-mnist\/softmax-beats-mhn/);
+  assert.equal(uhop('reproduce', 'no-such-recipe').code, 2);
+});

@@ -6,6 +6,7 @@ import { configJsonSchema } from '../config/schema.ts';
 import { describeConfig, runCommand } from './run.ts';
 import { mergeCommand, reportCommand } from './results.ts';
 import { dataFetchCommand, dataListCommand } from './data.ts';
+import { reproduceCommand, verifyCommand } from './reproduce.ts';
 import { benchCommand } from './bench.ts';
 
 // `uhop ... | head` closes stdout early: that is not an error
@@ -83,6 +84,25 @@ data
   .option('--mirror <url>', 'base URL to download from instead of the canonical one')
   .option('--split <split>', 'only train or test (IDX datasets)')
   .action(dataFetchCommand);
+
+program
+  .command('reproduce')
+  .description("run the papers' capacity figures and tables as recipes (configs/paper/)")
+  .argument('[names...]', 'recipes to run')
+  .option('--all', 'every recipe')
+  .option('--list', 'list the recipes with their estimated cost')
+  .option('--profile <profile>', 'ci (small, minutes) or full (paper size)', 'ci')
+  .option('-o, --out <dir>', 'results root', 'results/paper')
+  .option('-s, --set <key=value>', 'override a config field of every run (repeatable)', collect, [])
+  .option('-w, --workers <n>', 'worker threads per run (default: one per core)')
+  .addHelpText('after', '\nThen: uhop verify results/paper   (checks every claim, exit 1 if one fails)')
+  .action(reproduceCommand);
+
+program
+  .command('verify')
+  .description("check the papers' claims on reproduced results; writes claims.md and claims.csv")
+  .argument('[dir]', 'results root of uhop reproduce', 'results/paper')
+  .action(verifyCommand);
 
 program
   .command('schema')

@@ -3,10 +3,9 @@ import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../config/errors.ts';
-import { parseShard, planSweep, runSweep, type SweepPlan } from '../experiments/sweep.ts';
+import { parseShard, planSweep, type SweepPlan } from '../experiments/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
-import { buildManifest } from '../output/manifest.ts';
-import { writeResults } from '../output/writeResults.ts';
+import { runToFolder } from '../output/runToFolder.ts';
 import { progressReporter } from './progress.ts';
 
 export interface RunOptions {
@@ -64,27 +63,14 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   }
   const startedAt = new Date();
   const progress = progressReporter(Boolean(options.quiet));
-  let result;
+  let outcome;
   try {
-    result = await runSweep(config, { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress });
+    const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
+    outcome = await runToFolder(config, sweep, options.shard ?? null);
   } finally {
     progress.stop();
   }
-  const manifest = buildManifest({
-    startedAt,
-    backend: result.plan.backend,
-    dataset: result.plan.data,
-    cellKeys: result.plan.cells.map((cell) => cell.key),
-    cells: {
-      total: result.plan.cells.length,
-      cached: result.plan.cells.length - result.ran,
-      ran: result.ran,
-      failed: result.failed.length,
-    },
-    workers: result.workers,
-    shard: options.shard ?? null,
-  });
-  await writeResults(directory, config, result.cells, result.failed, manifest);
+  const { result, manifest } = outcome;
   const seconds = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
   if (!options.quiet) {
     console.log(

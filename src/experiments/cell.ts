@@ -15,7 +15,7 @@ import { pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.ts';
 import { matchTemperature } from '../hopfield/temperature.ts';
 import { errorPerQuery, meanOf, successRate } from '../metrics/retrievalError.ts';
-import { logitScale, nearestMemories, pairGeometry, retrievalEnds, rowNorms } from '../metrics/diagnostics.ts';
+import { allFinite, logitScale, nearestMemories, pairGeometry, retrievalEnds, rowNorms } from '../metrics/diagnostics.ts';
 import { convergence, supportHistogram, supportSizes } from '../metrics/metastable.ts';
 import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { permutation } from '../random/prng.ts';
@@ -24,13 +24,6 @@ import { CellFailure, type CellKey, type CellResult, type ModelRecord, type Mode
 
 export { CellFailure } from './records.ts';
 export type { CellKey, CellResult, ModelRecord, ModelTiming, TraceRow } from './records.ts';
-
-function allFinite(tensor: tf.Tensor): boolean {
-  const check = tf.all(tf.isFinite(tensor));
-  const ok = check.dataSync()[0] === 1;
-  check.dispose();
-  return ok;
-}
 
 /** Everything the models of a cell share. */
 interface CellContext {

@@ -6,7 +6,7 @@ import { rngFor } from '../random/prng.ts';
 import { initialWeightsT } from '../featuremap/linear.ts';
 import { trainFeatureMap } from '../featuremap/train.ts';
 import { linearSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
-import { frobeniusNorm, pairGeometry } from '../metrics/diagnostics.ts';
+import { allFinite, frobeniusNorm, pairGeometry } from '../metrics/diagnostics.ts';
 import { CellFailure, type CellKey } from './records.ts';
 
 export interface StageI {
@@ -23,13 +23,6 @@ export interface StageI {
   meanCosInit: number;
   ms: number;
   dispose(): void;
-}
-
-function allFinite(tensor: tf.Tensor): boolean {
-  const check = tf.all(tf.isFinite(tensor));
-  const ok = check.dataSync()[0] === 1;
-  check.dispose();
-  return ok;
 }
 
 export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: number, cell: CellKey): StageI {

@@ -102,3 +102,11 @@ export function retrievalEnds(
   const count = targets.length;
   return { target: target / count, nearest: near / count, label: memoryLabels ? label / count : NaN, distinct: new Set(ends).size };
 }
+
+/** Whether every entry is finite (no NaN, no ±Inf). */
+export function allFinite(tensor: tf.Tensor): boolean {
+  const check = tf.tidy(() => tf.all(tf.isFinite(tensor)));
+  const ok = check.dataSync()[0] === 1;
+  check.dispose();
+  return ok;
+}

@@ -3,6 +3,7 @@ import { median } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../metrics/sphericalCode.ts';
+import { chartFrame } from './plot.ts';
 
 export interface SeparationRow {
   M: number;
@@ -56,12 +57,7 @@ export function separationBoundsSpec(rows: SeparationRow[], title: string): TopL
       .map(([field, curve]) => ({ M: row.M, featureDim: `D_Φ = ${row.featureDim}`, curve, deltaMin: row[field] })),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 320,
-    background: 'white',
-    data: { values },
+    ...chartFrame(title, values),
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'M', type: 'quantitative', title: 'memories M' },

@@ -7,6 +7,18 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
 
+/** The frame every uhop chart shares: schema, title, size, white background, inline data. */
+export function chartFrame(title: string, values: object[]) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 320,
+    background: 'white',
+    data: { values },
+  };
+}
+
 export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevelSpec {
   const data = rows.map((r) => ({
     model: r.model,
@@ -33,12 +45,7 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
   };
   const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.model))], legend: { labelLimit: 400 } };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 320,
-    background: 'white',
-    data: { values: data },
+    ...chartFrame(title, data),
     layer: [
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', ...y }, color } },
       { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', ...y }, y2: { field: 'high' }, color } },
@@ -55,12 +62,7 @@ export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLev
   const data = rows.filter((r) => r.logitScale > 0).map((r) => ({ model: r.model, M: r.M, mean: r.mean, logitScale: r.logitScale }));
   const models = [...new Set(rows.map((r) => r.model))];
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 320,
-    background: 'white',
-    data: { values: data },
+    ...chartFrame(title, data),
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'logitScale', type: 'quantitative', scale: { type: 'log' }, title: 'logit scale: median (largest − second-largest logit), log' },

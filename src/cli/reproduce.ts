@@ -1,0 +1,112 @@
+/** `uhop reproduce` (run the papers' recipes) and `uhop verify` (check their claims). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { UserError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import type { ResolvedConfig } from '../config/parity.ts';
+import { expandCells } from '../experiments/grid.ts';
+import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
+import { writeFileAtomic } from '../output/atomic.ts';
+import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
+import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
+import { evaluateClaims, type ClaimResult } from '../reproduce/claims.ts';
+
+export interface ReproduceOptions {
+  all?: boolean;
+  list?: boolean;
+  profile: string;
+  out: string;
+  set: string[];
+  workers?: string;
+}
+
+/** The data dimension a config implies, without loading the data. */
+function dataDim(config: ResolvedConfig): number {
+  const dataset = config.dataset;
+  if (dataset.name === 'synthetic-sphere' || dataset.name === 'synthetic-clusters') return dataset.dim;
+  if (dataset.name === 'cifar10') return dataset.grayscale ? 1024 : 3072;
+  return 784;
+}
+
+function profileCost(loaded: LoadedRecipe, profile: ProfileName): { gflop: number; seconds: number | null } {
+  const { recipe, configPath } = loaded;
+  const chosen = recipe.profiles[profile];
+  const sets = [...Object.entries(recipe.set), ...Object.entries(chosen.set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
+  const costs = values.flatMap((value) => {
+    const config = loadConfig(configPath, recipe.vary ? [...sets, `${recipe.vary.key}=${JSON.stringify(value)}`] : sets);
+    return expandCells(config).map((cell) => cellCost(config, cell, dataDim(config)));
+  });
+  const rates = benchRates('wasm+blas') ?? benchRates('wasm');
+  const gflop = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0) / 1e9;
+  return { gflop, seconds: rates ? estimateSeconds(costs, rates) : null };
+}
+
+function selected(names: string[], options: ReproduceOptions): LoadedRecipe[] {
+  const recipes = listRecipes();
+  if (options.all || options.list) return names.length ? recipes.filter((r) => names.includes(r.recipe.name)) : recipes;
+  if (names.length === 0) throw new UserError('name the recipes to run, or use --all (uhop reproduce --list shows them)');
+  const unknown = names.filter((name) => !recipes.some((r) => r.recipe.name === name));
+  if (unknown.length) throw new UserError(`unknown recipe(s): ${unknown.join(', ')}; known: ${recipes.map((r) => r.recipe.name).join(', ')}`);
+  return recipes.filter((r) => names.includes(r.recipe.name));
+}
+
+export async function reproduceCommand(names: string[], options: ReproduceOptions): Promise<void> {
+  if (options.profile !== 'ci' && options.profile !== 'full') throw new UserError(`--profile must be ci or full, got "${options.profile}"`);
+  const profile = options.profile as ProfileName;
+  const recipes = selected(names, options);
+  if (options.list) {
+    for (const loaded of recipes) {
+      const { recipe } = loaded;
+      const cost = (p: ProfileName) => {
+        const c = profileCost(loaded, p);
+        return `${p} ${c.gflop.toFixed(0)} GFLOP${c.seconds === null ? '' : ` ≈ ${Math.max(1, Math.round(c.seconds))} s/worker`}`;
+      };
+      console.log(`${recipe.name.padEnd(26)} ${recipe.paper} — ${recipe.figure} [${recipe.protocol}]; ${cost('ci')}; ${cost('full')}; ${recipe.claims.length} claim(s)`);
+    }
+    return;
+  }
+  const out = resolve(options.out);
+  const workers = options.workers ? Number(options.workers) : undefined;
+  for (const loaded of recipes) {
+    const started = Date.now();
+    await runRecipe(loaded, profile, out, { workers, set: options.set, onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`) });
+    console.log(`${loaded.recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s → ${join(options.out, loaded.recipe.name)}`);
+  }
+}
+
+function recipeRuns(directory: string): Array<{ run: RecipeRun; folder: string }> {
+  if (!existsSync(directory)) throw new UserError(`${directory} not found: run uhop reproduce first`);
+  const runs = readdirSync(directory)
+    .map((name) => join(directory, name))
+    .filter((folder) => existsSync(join(folder, 'recipe-run.json')))
+    .map((folder) => ({ run: JSON.parse(readFileSync(join(folder, 'recipe-run.json'), 'utf8')) as RecipeRun, folder }));
+  if (runs.length === 0) throw new UserError(`${directory} holds no recipe results (no */recipe-run.json)`);
+  return runs;
+}
+
+export function claimsMarkdown(results: ClaimResult[]): string {
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| recipe | claim | measured | paper | status |',
+    '| --- | --- | --- | --- | --- |',
+    ...results.map((r) => `| ${r.recipe} | ${escape(r.text)} | ${escape(r.value)} | ${escape(r.paper)} | ${r.passed ? 'pass' : '**FAIL**'} |`),
+  ].join('\n');
+}
+
+export async function verifyCommand(directory: string): Promise<void> {
+  const root = resolve(directory);
+  // the claims of the recipe as it is now (edited claims need no recompute); the stored ones otherwise
+  const current = new Map(listRecipes().map(({ recipe }) => [recipe.name, recipe]));
+  const results = recipeRuns(root).flatMap(({ run, folder }) => {
+    const recipe = current.get(run.recipe.name);
+    return evaluateClaims(recipe ? { ...run, recipe: { ...run.recipe, claims: recipe.claims, figure: recipe.figure } } : run, folder);
+  });
+  writeFileAtomic(join(root, 'claims.csv'), stringify(results, { header: true, columns: ['recipe', 'figure', 'claim', 'text', 'value', 'paper', 'passed'] }));
+  writeFileAtomic(join(root, 'claims.md'), `# Claims of the papers, checked\n\n${claimsMarkdown(results)}\n`);
+  for (const r of results) console.log(`${r.passed ? 'pass' : 'FAIL'}  ${r.recipe}/${r.claim}: ${r.value}`);
+  const failed = results.filter((r) => !r.passed).length;
+  console.log(`${results.length - failed} of ${results.length} claims pass; wrote ${join(directory, 'claims.md')}`);
+  if (failed) process.exitCode = 1;
+}

@@ -1,0 +1,30 @@
+/** Runs a config's sweep into a results folder and writes its tables, plots, report and manifest. */
+import type { ResolvedConfig } from '../config/parity.ts';
+import { runSweep, type SweepOptions, type SweepResult } from '../experiments/sweep.ts';
+import { buildManifest, type Manifest } from './manifest.ts';
+import { writeResults } from './writeResults.ts';
+
+export async function runToFolder(
+  config: ResolvedConfig,
+  options: SweepOptions,
+  shardLabel: string | null = null,
+): Promise<{ result: SweepResult; manifest: Manifest }> {
+  const startedAt = new Date();
+  const result = await runSweep(config, options);
+  const manifest = buildManifest({
+    startedAt,
+    backend: result.plan.backend,
+    dataset: result.plan.data,
+    cellKeys: result.plan.cells.map((cell) => cell.key),
+    cells: {
+      total: result.plan.cells.length,
+      cached: result.plan.cells.length - result.ran,
+      ran: result.ran,
+      failed: result.failed.length,
+    },
+    workers: result.workers,
+    shard: shardLabel,
+  });
+  await writeResults(options.resultsDir, config, result.cells, result.failed, manifest);
+  return { result, manifest };
+}

@@ -1,0 +1,130 @@
+/**
+ * Recipes: each figure or table of the two papers that concerns memory capacity, as a config to
+ * run (with a `ci` and a `full` profile) and the papers' claims as checks that can fail.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UserError } from '../config/errors.ts';
+import { formatIssues } from '../config/load.ts';
+
+const metric = z.enum(['error', 'successRate', 'exactRate', 'metastableShare', 'sepLossFinal', 'deltaMin']);
+const statistic = z.enum(['median', 'mean']).default('median');
+const common = {
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  text: z.string().describe('the claim in words, as the paper makes it'),
+  paper: z.string().optional().describe('what the paper reports for it, when it gives numbers'),
+  expected: z
+    .enum(['pass', 'fail'])
+    .default('pass')
+    .describe('fail: the claim is known not to reproduce with this protocol; the check then guards that finding'),
+};
+
+export const claimSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('below'),
+      ...common,
+      model: z.string(),
+      than: z.string(),
+      metric: metric.default('error'),
+      statistic,
+      minM: z.number().int().default(0).describe('checked at every M ≥ minM (and every D_Φ and varied value)'),
+    })
+    .strict()
+    .describe('statistic(metric of model) < statistic(metric of than) at every M ≥ minM'),
+  z
+    .object({
+      kind: z.literal('trend'),
+      ...common,
+      model: z.string(),
+      metric: metric.default('error'),
+      statistic,
+      maxRho: z.number().describe('Spearman ρ between the varied value and the statistic must be ≤ this'),
+    })
+    .strict()
+    .describe('the statistic falls (or rises) with the varied setting'),
+  z
+    .object({
+      kind: z.literal('correlation'),
+      ...common,
+      model: z.string(),
+      x: metric,
+      y: metric,
+      minRho: z.number().describe('Spearman ρ between x and y over all cells of the model must be ≥ this'),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('within-bounds'), ...common })
+    .strict()
+    .describe('Δ_min reached by Stage I lies between the Proposition 3.1 bounds at every M'),
+  z
+    .object({
+      kind: z.literal('log-fit'),
+      ...common,
+      model: z.string(),
+      minR2: z.number(),
+      minSlope: z.number().default(0),
+    })
+    .strict()
+    .describe('the smallest sufficient D_Φ grows like a + b·ln M, with b ≥ minSlope and R² ≥ minR2'),
+]);
+
+const overrides = z.record(z.string(), z.unknown()).default({}).describe('config fields set as with --set key=value');
+
+const profileSchema = z
+  .object({
+    set: overrides,
+    values: z.array(z.unknown()).optional().describe('values of the varied setting in this profile'),
+  })
+  .strict();
+
+export const recipeSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]+$/),
+    paper: z.enum(['U-Hop (ICML 2024)', 'KHM / U-Hop+ (NeurIPS 2024)']),
+    figure: z.string().describe('which figure or table of the paper'),
+    protocol: z.enum(['official', 'textbook']),
+    description: z.string().optional(),
+    config: z.string().describe('the config to run, relative to the recipe file'),
+    set: overrides,
+    vary: z
+      .object({ key: z.string(), values: z.array(z.unknown()).min(2), label: z.string() })
+      .strict()
+      .optional()
+      .describe('one run per value of this config field (e.g. Stage I epochs N)'),
+    profiles: z.object({ ci: profileSchema, full: profileSchema }).strict(),
+    claims: z.array(claimSchema).min(1),
+  })
+  .strict();
+
+export type Recipe = z.output<typeof recipeSchema>;
+export type Claim = z.output<typeof claimSchema>;
+
+export const recipesFolder = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs', 'paper');
+
+export interface LoadedRecipe {
+  recipe: Recipe;
+  /** Absolute path of the recipe's config. */
+  configPath: string;
+}
+
+export function loadRecipe(path: string): LoadedRecipe {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${path}: ${(error as Error).message}`);
+  }
+  const parsed = recipeSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(formatIssues(path, parsed.error).replace('invalid config', 'invalid recipe'));
+  return { recipe: parsed.data, configPath: resolve(dirname(path), parsed.data.config) };
+}
+
+export function listRecipes(folder = recipesFolder): LoadedRecipe[] {
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => loadRecipe(join(folder, name)));
+}
