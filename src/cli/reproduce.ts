@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { expandCells } from '../experiments/grid.ts';
 import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
+import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
 import { evaluateClaims, type ClaimResult } from '../reproduce/claims.ts';
@@ -43,6 +44,18 @@ function profileCost(loaded: LoadedRecipe, profile: ProfileName): { gflop: numbe
   return { gflop, seconds: rates ? estimateSeconds(costs, rates) : null };
 }
 
+/** The missing-data message of a recipe's dataset, or null when its files are found. */
+function missingData(loaded: LoadedRecipe): string | null {
+  const config = loadConfig(loaded.configPath);
+  try {
+    loadPool(config.dataset);
+    return null;
+  } catch (error) {
+    if (error instanceof UserError) return error.message;
+    throw error;
+  }
+}
+
 function selected(names: string[], options: ReproduceOptions): LoadedRecipe[] {
   const recipes = listRecipes();
   if (options.all || options.list) return names.length ? recipes.filter((r) => names.includes(r.recipe.name)) : recipes;
@@ -71,6 +84,11 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
   const workers = options.workers ? Number(options.workers) : undefined;
   for (const loaded of recipes) {
     const started = Date.now();
+    const missing = loaded.recipe.needsFiles ? missingData(loaded) : null;
+    if (missing && options.all) {
+      console.log(`${loaded.recipe.name}: skipped, its data is not here (${missing.split('\n')[0]})`);
+      continue;
+    }
     await runRecipe(loaded, profile, out, { workers, set: options.set, onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`) });
     console.log(`${loaded.recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s → ${join(options.out, loaded.recipe.name)}`);
   }

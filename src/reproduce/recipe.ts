@@ -88,6 +88,10 @@ export const recipeSchema = z
     protocol: z.enum(['official', 'textbook']),
     description: z.string().optional(),
     config: z.string().describe('the config to run, relative to the recipe file'),
+    needsFiles: z
+      .boolean()
+      .default(false)
+      .describe('the data must be fetched first (uhop data fetch); --all skips the recipe, saying so, when it is missing'),
     set: overrides,
     vary: z
       .object({ key: z.string(), values: z.array(z.unknown()).min(2), label: z.string() })
