@@ -13,3 +13,14 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     assert.ok(diff <= tolerance, `${label}[${i}]: got ${actual[i]}, expected ${expected[i]} (|diff| ${diff} > ${tolerance})`);
   }
 }
+
+/** Central finite differences of a float64 function at `params` (the oracle side of a gradient check). */
+export function centralDifferences(f: (params: number[]) => number, params: number[], h = 1e-5): number[] {
+  return params.map((_, i) => {
+    const plus = [...params];
+    const minus = [...params];
+    plus[i] += h;
+    minus[i] -= h;
+    return (f(plus) - f(minus)) / (2 * h);
+  });
+}

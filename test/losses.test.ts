@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { separationLosses, stageIObjective } from '../src/featuremap/losses.ts';
 import { learningRateAt, trainFeatureMap } from '../src/featuremap/train.ts';
-import { backend, assertClose } from './helpers.ts';
+import { backend, assertClose, centralDifferences } from './helpers.ts';
 import * as oracle from './oracle.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
 
@@ -52,14 +52,7 @@ test('Stage I objectives (fused max-loss gradient, flag-free average-loss backwa
     const { value, grads } = tf.variableGrads(() => objective.apply(w), [w]);
     assert.ok(Math.abs(value.dataSync()[0] - oracle.separationLosses(features(wT))[name]) < 1e-5, `${name} value`);
     const analytic = grads[w.name].dataSync();
-    const h = 1e-5;
-    const numeric = wT.map((_, i) => {
-      const plus = [...wT];
-      const minus = [...wT];
-      plus[i] += h;
-      minus[i] -= h;
-      return (oracle.separationLosses(features(plus))[name] - oracle.separationLosses(features(minus))[name]) / (2 * h);
-    });
+    const numeric = centralDifferences((params) => oracle.separationLosses(features(params))[name], wT);
     assertClose(analytic, numeric, 2e-3, `${name} gradient`);
     // and against tfjs's own autodiff of the same loss built from plain ops
     const plain = tf.variableGrads(() => separationLosses[name](tf.matMul(xs, w) as tf.Tensor2D, { tau: 0.1, lossForm: 'coded' }), [w]);

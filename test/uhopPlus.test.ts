@@ -14,7 +14,7 @@ import { separationLowerBound, separationUpperBound, tammesSeparation } from '..
 import { initialWeightsT } from '../src/featuremap/linear.ts';
 import { spherePool } from '../src/data/synthetic.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
-import { backend, assertClose } from './helpers.ts';
+import { backend, assertClose, centralDifferences } from './helpers.ts';
 import * as oracle from './oracle.ts';
 
 before(backend);
@@ -39,15 +39,7 @@ test('smooth-max loss: value, gradient against finite differences, and → max c
   const objective = stageIObjective('uhop-plus', x, { tau: 0.1, lossForm: 'smooth-max' });
   const w = tf.variable(tf.tensor2d(features));
   const analytic = tf.variableGrads(() => objective.apply(w), [w]).grads[w.name].dataSync();
-  const flat = features.flat();
-  const h = 1e-5;
-  const numeric = flat.map((_, i) => {
-    const plus = [...flat];
-    const minus = [...flat];
-    plus[i] += h;
-    minus[i] -= h;
-    return (oracle.smoothMax(oracle.toRows(plus, 4), 0.1) - oracle.smoothMax(oracle.toRows(minus, 4), 0.1)) / (2 * h);
-  });
+  const numeric = centralDifferences((params) => oracle.smoothMax(oracle.toRows(params, 4), 0.1), features.flat());
   assertClose(analytic, numeric, 2e-3, 'smooth-max gradient');
 });
 
