@@ -86,10 +86,14 @@ export async function planSweep(
   const { shard, force = false, dataDir } = options;
   const backend = await initBackend();
   const data = poolFingerprint(loadPool(config.dataset, dataDir));
+  // queries from the test split: its content is part of every cell's identity too
+  const dataset = config.dataset;
+  const testSplit = config.queries.from === 'test' && 'split' in dataset ? poolFingerprint(loadPool({ ...dataset, split: 'test' }, dataDir)) : null;
+  const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
   const cells = expandCells(config)
     .filter((_, index) => !shard || index % shard.count === shard.index - 1)
     .map((cell) => {
-      const key = cellKey(config, cell, data, backend.label);
+      const key = cellKey(config, cell, identity, backend.label);
       return {
         ...cell,
         key,
