@@ -88,10 +88,18 @@ test('in a cell: the temperature-matched baseline reaches its reference scale, t
 
 test('pinned queries replay a query set: only those memories are queried, in order; a non-memory is an error', async () => {
   const indices = [5, 17, 300, 4000, 9000, 12, 77, 1234];
-  const config = controlsConfig([{ name: 'MHN' }], { dataset: { name: 'mnist', indices, queryIndices: [300, 5, 9000] }, memories: [8], corruption: { type: 'none' } });
-  const { records } = runCell(config, loadPool(config.dataset), { memories: 8, seed: 3 }, await backend());
+  const config = controlsConfig([{ name: 'MHN' }], {
+    dataset: { name: 'mnist', indices, queryIndices: [300, 5, 9000] },
+    memories: [8],
+    corruption: { type: 'none' },
+    metrics: { perQuery: true },
+  });
+  const { records, queries } = runCell(config, loadPool(config.dataset), { memories: 8, seed: 3 }, await backend());
   assert.equal(records[0].exactRate, 1, 'uncorrupted queries of distinct digits retrieve themselves');
   assert.ok(records[0].distinctEnds === 3);
+  // queries.csv rows: pool indices in the pinned order, each ending at its own memory
+  assert.deepEqual(queries!.map((q) => [q.queryIndex, q.targetIndex, q.endIndex]), [[300, 300, 300], [5, 5, 5], [9000, 9000, 9000]]);
+  assert.ok(queries!.every((q) => q.error < 1e-6 && q.support >= 1));
   const bad = controlsConfig([{ name: 'MHN' }], { dataset: { name: 'mnist', indices, queryIndices: [6] }, memories: [8] });
   assert.throws(() => runCell(bad, loadPool(bad.dataset), { memories: 8, seed: 3 }, 'x'), (e: unknown) => e instanceof UserError && /queryIndices: 6 is not a memory/.test(e.message));
 });

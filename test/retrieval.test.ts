@@ -34,7 +34,7 @@ test('error metric: sum over pixels of squared differences after clamping both i
   assertClose(errorPerQuery(targets, outputs), [0.8125], 1e-6, 'error');
   assert.equal(successRate(Float32Array.from([0.5, 1, 2]), 1), 2 / 3);
   const ends = retrievalEnds(tf.tensor2d([[0.1, 0.9], [0.6, 0.4]]), Int32Array.from([1, 1]), Int32Array.from([0, 0]), null);
-  assert.deepEqual(ends, { target: 0.5, nearest: 0.5, label: NaN, distinct: 2 });
+  assert.deepEqual(ends, { target: 0.5, nearest: 0.5, label: NaN, distinct: 2, ends: Int32Array.from([1, 0]) });
   tf.dispose([targets, outputs]);
 });
 

@@ -245,6 +245,10 @@ export const metricsSchema = z
       .positive()
       .default(1e-3)
       .describe('a query has converged to a memory when ‖x_T − ξ‖ ≤ convergedRadius · ‖ξ‖'),
+    perQuery: z
+      .boolean()
+      .default(false)
+      .describe('also write queries.csv: every query\'s pool index, target, error, final memory and ‖p‖ (to compare runs query for query)'),
     clamp: z
       .boolean()
       .default(true)

@@ -6,13 +6,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../output/atomic.ts';
-import type { CellKey, ModelRecord, ModelTiming, TraceRow } from './cell.ts';
+import type { CellKey, ModelRecord, ModelTiming, QueryRow, TraceRow } from './cell.ts';
 
 export interface CachedCell extends CellKey {
   key: string;
   records: ModelRecord[];
   timings: ModelTiming[];
   trace: TraceRow[];
+  queries?: QueryRow[];
   finishedAt: string;
 }
 

@@ -20,10 +20,10 @@ import { convergence, supportHistogram, supportSizes } from '../metrics/metastab
 import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { permutation } from '../random/prng.ts';
 import { runStageOne, type StageI } from './stageOne.ts';
-import { CellFailure, type CellKey, type CellResult, type ModelRecord, type ModelTiming, type TraceRow } from './records.ts';
+import { CellFailure, type CellKey, type CellResult, type ModelRecord, type ModelTiming, type QueryRow, type TraceRow } from './records.ts';
 
 export { CellFailure } from './records.ts';
-export type { CellKey, CellResult, ModelRecord, ModelTiming, TraceRow } from './records.ts';
+export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, TraceRow } from './records.ts';
 
 /** Everything the models of a cell share. */
 interface CellContext {
@@ -39,6 +39,9 @@ interface CellContext {
   /** Labels of the memories, null when the pool has a single class. */
   memoryLabels: Int32Array | null;
   raw: { deltaMin: number; meanCosine: number };
+  /** Pool indices of the memories and of the queries (for queries.csv). */
+  memoryIndices: Int32Array;
+  queryIndices: Int32Array;
   pixels: FeatureSpace;
   stage: StageI | null;
   /** Geometry and feature norms of the memories in a space, computed once per space. */
@@ -53,11 +56,11 @@ function chooseQueries(
   indices: Int32Array,
   memoryRows: Float32Array,
   cell: CellKey,
-): { rows: Float32Array; targets: Int32Array | null } {
+): { rows: Float32Array; targets: Int32Array | null; poolIndices: Int32Array } {
   const { from, count } = config.queries;
   if (from === 'memories') {
     const targets = queryTargets(config, indices);
-    return { rows: gatherRows({ images: memoryRows, dim: pool.dim }, targets), targets };
+    return { rows: gatherRows({ images: memoryRows, dim: pool.dim }, targets), targets, poolIndices: Int32Array.from(targets, (t) => indices[t]) };
   }
   // independent queries: pool images that are not memories, or the test split
   const source = from === 'test' ? queryPool : pool;
@@ -67,7 +70,7 @@ function chooseQueries(
   const order = permutation(rngFor(cell.seed, cell.memories, cell.featureDim ?? 0, 'query-set'), source.count);
   const chosen = Array.from(order).filter((k) => !memorySet.has(k)).slice(0, wanted);
   if (chosen.length < wanted) throw new UserError(`queries.count = ${wanted} but only ${chosen.length} non-memory images are left in ${source.name}`);
-  return { rows: gatherRows(source, chosen), targets: null };
+  return { rows: gatherRows(source, chosen), targets: null, poolIndices: Int32Array.from(chosen) };
 }
 
 /** Query i is built from memory targets[i]: every memory in order, or the pinned dataset.queryIndices. */
@@ -111,6 +114,8 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       nearest,
       memoryLabels: new Set(labels).size > 1 ? labels : null,
       raw: pairGeometry(memories),
+      memoryIndices: indices,
+      queryIndices: chosen.poolIndices,
       pixels,
       stage,
       spaceFacts: (space) => {
@@ -167,7 +172,9 @@ function evaluateModels(context: CellContext): CellResult {
     results.set(model.name, result);
   }
   const inOrder = config.models.map((model) => results.get(model.name)!);
-  return { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };
+  const result: CellResult = { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };
+  if (config.metrics.perQuery) result.queries = inOrder.flatMap((r) => r.queries);
+  return result;
 }
 
 /** β at which this model's median logit gap equals `target` (bisection on log β). */
@@ -188,6 +195,7 @@ interface ModelResult {
   record: ModelRecord;
   timing: ModelTiming;
   trace: TraceRow[];
+  queries: QueryRow[];
 }
 
 /** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly) and exact non-zeros for sparse ones. */
@@ -267,5 +275,19 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     supportHistogram: supportHistogram(sizes),
   };
   const timing = { model: model.name, M: cell.memories, seed: cell.seed, stageIMs: learned ? stage.ms : 0, retrievalMs: performance.now() - started };
-  return { record, timing, trace };
+  const queries: QueryRow[] = config.metrics.perQuery
+    ? Array.from(errors, (error, q) => ({
+        model: model.name,
+        M: cell.memories,
+        seed: cell.seed,
+        featureDim,
+        query: q,
+        queryIndex: context.queryIndices[q],
+        targetIndex: context.memoryIndices[context.targets[q]],
+        endIndex: context.memoryIndices[ends.ends[q]],
+        error,
+        support: sizes[q],
+      }))
+    : [];
+  return { record, timing, trace, queries };
 }

@@ -71,6 +71,21 @@ export interface ModelRecord {
   supportHistogram: number[];
 }
 
+/** One query of one model in one cell (queries.csv, with metrics.perQuery). */
+export interface QueryRow {
+  model: string;
+  M: number;
+  seed: number;
+  featureDim: number;
+  query: number;
+  /** Pool index of the query image (before corruption), of its target memory and of the memory it ended at. */
+  queryIndex: number;
+  targetIndex: number;
+  endIndex: number;
+  error: number;
+  support: number;
+}
+
 /** One retrieval step of one model in one cell (trace.csv). */
 export interface TraceRow {
   model: string;
@@ -97,6 +112,8 @@ export interface CellResult {
   records: ModelRecord[];
   timings: ModelTiming[];
   trace: TraceRow[];
+  /** Per-query rows, only with metrics.perQuery. */
+  queries?: QueryRow[];
 }
 
 /** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */

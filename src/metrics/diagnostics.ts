@@ -80,6 +80,8 @@ export interface RetrievalEnds {
   label: number;
   /** Number of distinct argmax memories over all queries. */
   distinct: number;
+  /** Each query's argmax memory. */
+  ends: Int32Array;
 }
 
 export function retrievalEnds(
@@ -100,7 +102,13 @@ export function retrievalEnds(
     if (memoryLabels && memoryLabels[end] === memoryLabels[targets[q]]) label++;
   });
   const count = targets.length;
-  return { target: target / count, nearest: near / count, label: memoryLabels ? label / count : NaN, distinct: new Set(ends).size };
+  return {
+    target: target / count,
+    nearest: near / count,
+    label: memoryLabels ? label / count : NaN,
+    distinct: new Set(ends).size,
+    ends: Int32Array.from(ends),
+  };
 }
 
 /** Whether every entry is finite (no NaN, no ±Inf). */

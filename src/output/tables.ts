@@ -1,6 +1,6 @@
 /** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
 import { stringify } from 'csv-stringify/sync';
-import type { ModelRecord, ModelTiming, TraceRow } from '../experiments/cell.ts';
+import type { ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/cell.ts';
 import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
 import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
@@ -156,6 +156,10 @@ export function metastableCsv(records: ModelRecord[]): string {
     r.supportHistogram.map((share, k) => ({ model: r.model, featureDim: r.featureDim, M: r.M, seed: r.seed, size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k), share })),
   );
   return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'size', 'share']);
+}
+
+export function queriesCsv(rows: QueryRow[]): string {
+  return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'query', 'queryIndex', 'targetIndex', 'endIndex', 'error', 'support']);
 }
 
 export function traceCsv(rows: TraceRow[]): string {
