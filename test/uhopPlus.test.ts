@@ -52,20 +52,33 @@ test('α-entmax by bisection equals sparsemax at α = 2, 1.5-entmax at α = 1.5,
   assertClose(get('entmax', 1), get('softmax'), 1e-7, 'α = 1');
 });
 
-test('the dense energy never increases along the retrieval steps (small case)', () => {
+test('the energy never increases along the retrieval steps: dense, sparsemax and 1.5-entmax (small case)', () => {
   const memories = tf.tensor2d(oracle.toRows(normalArray(rngFor('energy-test'), 6 * 5), 5));
   const queries = tf.tensor2d(oracle.toRows(normalArray(rngFor('energy-queries'), 4 * 5), 5));
   const space = pixelSpace(memories);
   const spec = { similarity: 'dot', separation: 'softmax', degree: 10, steps: 8, beta: 2, betaPlacement: 'logits', distanceSign: 'negative' } as const;
-  assert.ok(hasEnergy(spec));
-  const energies: number[] = [];
-  const result = retrieve(memories, space, queries, spec, (_, step) => energies.push(meanEnergy(space, step.from!, step.logits, spec.beta)));
-  assert.equal(energies.length, 8);
-  energies.slice(1).forEach((e, i) => assert.ok(e <= energies[i] + 1e-5, `step ${i + 2}: ${e} > ${energies[i]}`));
-  assert.ok(energies[7] < energies[0]);
+  for (const separation of ['softmax', 'sparsemax', 'entmax15'] as const) {
+    const model = { ...spec, separation };
+    assert.ok(hasEnergy(model));
+    const energies: number[] = [];
+    const result = retrieve(memories, space, queries, model, (_, step) => energies.push(meanEnergy(space, step.from!, step.logits, model)));
+    assert.equal(energies.length, 8);
+    energies.slice(1).forEach((e, i) => assert.ok(e <= energies[i] + 1e-5, `${separation} step ${i + 2}: ${e} > ${energies[i]}`));
+    assert.ok(energies[7] < energies[0], separation);
+    tf.dispose([result.states, result.weights]);
+  }
+  // softmax's conjugate is log-sum-exp: E(x) = ½‖x‖² − lse(β ξᵀx)/β, checked by hand on one state
+  const x = [0.3, -0.2, 0.5, 0.1, 0];
+  const rows = memories.arraySync() as number[][];
+  const z = rows.map((xi) => 2 * oracle.dot(xi, x));
+  const lse = Math.log(z.reduce((a, v) => a + Math.exp(v), 0));
+  const state = tf.tensor2d([x]);
+  const handEnergy = 0.5 * oracle.dot(x, x) - lse / 2;
+  assert.ok(Math.abs(meanEnergy(space, state, tf.tensor2d([z]), spec) - handEnergy) < 1e-5);
+  assert.equal(hasEnergy({ ...spec, separation: 'poly' }), false);
   const early = retrieve(memories, space, queries, { ...spec, steps: 50, tolerance: 1e-4 });
   assert.ok(early.steps! < 50, `tolerance stopped after ${early.steps} steps`);
-  tf.dispose([result.states, result.weights, early.states, early.weights]);
+  tf.dispose([early.states, early.weights]);
   space.dispose();
 });
 

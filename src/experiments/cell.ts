@@ -217,7 +217,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     if (step === 1) scale = logitScale(result.logits);
     if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
     const change = tf.mean(result.change);
-    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec.beta) : NaN;
+    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec) : NaN;
     trace.push({ model: model.name, M: cell.memories, seed: cell.seed, featureDim, step, energy, change: change.dataSync()[0] });
     change.dispose();
   });

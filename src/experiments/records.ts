@@ -93,7 +93,7 @@ export interface TraceRow {
   seed: number;
   featureDim: number;
   step: number;
-  /** Mean energy of the states the step started from (softmax on dot scores only; NaN elsewhere). */
+  /** Mean energy of the states the step started from (entmax family on dot scores; NaN elsewhere). */
   energy: number;
   /** Mean ‖x_t − x_{t−1}‖ over queries. */
   change: number;

@@ -1,23 +1,47 @@
 /**
- * Energy of a state where it is defined in closed form: the dense (softmax) modern Hopfield energy
- * E(x) = ½ K(x, x) − (1/β) log Σ_μ exp(β K(ξ_μ, x)), K the dot product in the model's feature space
- * (Ramsauer et al.; the kernelised E_K of U-Hop, Eq. 2.2, with Ψ* = lse).
+ * Energy of a state for the (generalised sparse) modern Hopfield models with dot-product scores
+ * K in the model's feature space: E(x) = ½ K(x, x) − Ψ*_α(β K(Ξ, x))/β, with Ψ*_α the convex
+ * conjugate of the negative Tsallis α-entropy, Ψ*_α(z) = ⟨p, z⟩ + H_α(p) at p = α-entmax(z)
+ * (Ramsauer et al. 2020; Hu et al. 2023; the kernelised E_K of U-Hop, Eq. 2.2). For softmax
+ * (α = 1, Shannon entropy) Ψ* is log-sum-exp; sparsemax is α = 2, H_2(p) = (1 − Σp²)/2.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpace } from './featureSpace.ts';
 import type { RetrievalSpec } from './retrieval.ts';
+import { separations } from './separations.ts';
 
-/** Whether `energyOf` applies to this model: softmax on dot-product logits β·K. */
-export function hasEnergy(spec: RetrievalSpec): boolean {
-  return spec.separation === 'softmax' && spec.similarity === 'dot' && (spec.betaPlacement === 'logits' || spec.beta === 1);
+/** α of the model's separation map, null when it has no Tsallis-entropy energy (poly). */
+function alphaOf(spec: RetrievalSpec): number | null {
+  const alphas = { softmax: 1, entmax15: 1.5, sparsemax: 2, entmax: spec.alpha ?? 1.5, poly: null } as const;
+  return alphas[spec.separation];
 }
 
-/** Mean energy over the states, from the logits β·K(Ξ, x) already computed for them. */
-export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, beta: number): number {
+/** Whether the energy is defined: an entmax-family map on dot-product logits β·K. */
+export function hasEnergy(spec: RetrievalSpec): boolean {
+  return alphaOf(spec) !== null && spec.similarity === 'dot' && (spec.betaPlacement === 'logits' || spec.beta === 1);
+}
+
+/** Tsallis α-entropy of each row of p (Shannon for α = 1). */
+function tsallisEntropy(p: tf.Tensor2D, alpha: number): tf.Tensor1D {
+  if (alpha === 1) return tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), 1)) as tf.Tensor1D;
+  return tf.div(tf.sub(1, tf.sum(tf.pow(p, alpha), 1)), alpha * (alpha - 1)) as tf.Tensor1D;
+}
+
+/** Mean energy over the states, from the logits z = β·K(Ξ, x) already computed for them. */
+export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec): number {
+  const alpha = alphaOf(spec);
+  if (alpha === null) return NaN;
   const value = tf.tidy(() => {
     const features = space.project(states);
     const selfSimilarity = tf.mul(tf.sum(tf.square(features), 1), 0.5);
-    return tf.mean(tf.sub(selfSimilarity, tf.div(tf.logSumExp(logits, 1), beta)));
+    const conjugate =
+      alpha === 1
+        ? tf.logSumExp(logits, 1)
+        : (() => {
+            const p = separations[spec.separation](logits, spec);
+            return tf.add(tf.sum(tf.mul(p, logits), 1), tsallisEntropy(p, alpha));
+          })();
+    return tf.mean(tf.sub(selfSimilarity, tf.div(conjugate, spec.beta)));
   });
   const energy = value.dataSync()[0];
   value.dispose();
