@@ -110,3 +110,31 @@ test('control settings are validated with paths', () => {
   assert.throws(() => controlsConfig([{ name: 'a', control: 'norm-matched' }]), /needs featureMap: true/);
   assert.throws(() => controlsConfig([{ name: 'u', featureMap: true }, { name: 'a', control: 'temperature-matched', matchTo: 'zz' }]), /no model is named "zz"/);
 });
+
+test('large query × memory products run in row blocks with the same results (UHOP_BLOCK_ENTRIES forces blocks)', async () => {
+  const config = controlsConfig(
+    [
+      { name: 'MHN' },
+      { name: 'sparse', separation: 'sparsemax' },
+      { name: 'U-Hop', featureMap: true },
+      { name: 'MHN matched', control: 'temperature-matched' },
+    ],
+    { memories: [40], retrieval: { steps: 3 } },
+  );
+  const pool = loadPool(config.dataset);
+  const whole = runCell(config, pool, { memories: 40, seed: 3 }, await backend());
+  process.env.UHOP_BLOCK_ENTRIES = String(40 * 7); // 7 queries per block, and blocks in Δ_min and nearest memories
+  try {
+    const blocked = runCell(config, pool, { memories: 40, seed: 3 }, await backend());
+    whole.records.forEach((a, i) => {
+      const b = blocked.records[i];
+      for (const key of ['error', 'exactRate', 'deltaMin', 'meanCos', 'metastableShare', 'convergedTarget', 'endNearest', 'distinctEnds', 'stepsUsed'] as const) {
+        assert.ok(Math.abs(Number(a[key]) - Number(b[key])) <= 1e-4 * Math.max(1, Math.abs(Number(a[key]))), `${a.model} ${key}: ${a[key]} vs ${b[key]}`);
+      }
+      assert.ok(Math.abs(a.logitScale / b.logitScale - 1) < 1e-3, `${a.model} logit scale`);
+    });
+    assert.equal(blocked.trace.length, whole.trace.length);
+  } finally {
+    delete process.env.UHOP_BLOCK_ENTRIES;
+  }
+});

@@ -15,7 +15,9 @@ import { pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.ts';
 import { matchTemperature } from '../hopfield/temperature.ts';
 import { errorPerQuery, meanOf, successRate } from '../metrics/retrievalError.ts';
-import { allFinite, logitScale, nearestMemories, pairGeometry, retrievalEnds, rowNorms } from '../metrics/diagnostics.ts';
+import { allFinite, argmaxRows, logitGaps, logitScale, nearestMemories, pairGeometry, rowNorms, summarizeEnds } from '../metrics/diagnostics.ts';
+import { rowBlocks } from '../backend/blocks.ts';
+import { median } from 'simple-statistics';
 import { convergence, supportHistogram, supportSizes } from '../metrics/metastable.ts';
 import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { permutation } from '../random/prng.ts';
@@ -179,14 +181,32 @@ function evaluateModels(context: CellContext): CellResult {
 
 /** β at which this model's median logit gap equals `target` (bisection on log β). */
 function temperatureFor(space: FeatureSpace, queries: tf.Tensor2D, spec: RetrievalSpec, target: number): number {
-  const scores = stepLogits(space, queries, { ...spec, beta: 1 });
-  const match = matchTemperature((beta) => {
-    const logits = tf.mul(scores, beta) as tf.Tensor2D;
-    const scale = logitScale(logits);
-    logits.dispose();
-    return scale;
-  }, target);
-  scores.dispose();
+  const blocks = rowBlocks(queries.shape[0], space.memories.rows.shape[0]);
+  let scale: (beta: number) => number;
+  let release = () => {};
+  if (blocks.length === 1) {
+    const scores = stepLogits(space, queries, { ...spec, beta: 1 });
+    scale = (beta) => {
+      const logits = tf.mul(scores, beta) as tf.Tensor2D;
+      const value = logitScale(logits);
+      logits.dispose();
+      return value;
+    };
+    release = () => scores.dispose();
+  } else {
+    // too many queries × memories to keep the scores: the gaps of β·s are β times those of s
+    const gaps = new Float32Array(queries.shape[0]);
+    for (const { start, size } of blocks) {
+      const block = tf.slice(queries, [start, 0], [size, -1]) as tf.Tensor2D;
+      const scores = stepLogits(space, block, { ...spec, beta: 1 });
+      gaps.set(logitGaps(scores), start);
+      tf.dispose([block, scores]);
+    }
+    const unit = median(Array.from(gaps));
+    scale = (beta) => beta * unit;
+  }
+  const match = matchTemperature(scale, target);
+  release();
   if (!Number.isFinite(match.beta)) throw new CellFailure(`temperature match: no finite β reaches logit scale ${target}`);
   return match.beta;
 }
@@ -205,30 +225,81 @@ function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
   return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
 }
 
+/** What the query blocks of one model produce, put together. */
+interface QueryOutcome {
+  errors: Float32Array;
+  ends: Int32Array;
+  sizes: Int32Array;
+  gaps: Float32Array;
+  converged: { target: number; other: number; none: number };
+  steps: number;
+  badStep: number;
+  /** Per step: sums over queries of energy and move, and how many queries ran that step. */
+  perStep: Array<{ energy: number; change: number; count: number }>;
+}
+
+/** Runs the retrieval of one model over the queries, in row blocks when queries × memories is large. */
+function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): QueryOutcome {
+  const { config } = context;
+  const count = context.queries.shape[0];
+  const blocks = rowBlocks(count, context.cell.memories);
+  const out: QueryOutcome = {
+    errors: new Float32Array(count),
+    ends: new Int32Array(count),
+    sizes: new Int32Array(count),
+    gaps: new Float32Array(count),
+    converged: { target: 0, other: 0, none: 0 },
+    steps: 0,
+    badStep: 0,
+    perStep: [],
+  };
+  const withEnergy = hasEnergy(spec);
+  for (const { start, size } of blocks) {
+    const queries = blocks.length === 1 ? context.queries : (tf.slice(context.queries, [start, 0], [size, -1]) as tf.Tensor2D);
+    const targets = context.targets.subarray(start, start + size);
+    const { states, weights, steps } = retrieve(context.memories, space, queries, spec, (step, result) => {
+      if (step === 1) out.gaps.set(logitGaps(result.logits), start);
+      if (!(allFinite(result.states) && allFinite(result.weights)) && (out.badStep === 0 || step < out.badStep)) out.badStep = step;
+      const change = tf.sum(result.change);
+      const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec) * size : NaN;
+      const slot = (out.perStep[step - 1] ??= { energy: 0, change: 0, count: 0 });
+      slot.energy += energy;
+      slot.change += change.dataSync()[0];
+      slot.count += size;
+      change.dispose();
+    });
+    out.steps = Math.max(out.steps, steps ?? spec.steps);
+    const targetRows = tf.gather(context.memories, targets);
+    out.errors.set(errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp), start);
+    out.ends.set(argmaxRows(weights), start);
+    // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
+    const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
+    out.sizes.set(supportSizes(separated as tf.Tensor2D, supportThreshold(config, model)), start);
+    const converged = convergence(states, context.memories, targets, config.metrics.convergedRadius);
+    for (const key of ['target', 'other', 'none'] as const) out.converged[key] += (converged[key] * size) / count;
+    tf.dispose([states, weights, targetRows, separated]);
+    if (queries !== context.queries) queries.dispose();
+  }
+  return out;
+}
+
 function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): ModelResult {
   const { config, cell, stage } = context;
   const started = performance.now();
   const featureDim = cell.featureDim ?? context.dim;
-  let badStep = 0;
-  let scale = NaN;
-  const trace: TraceRow[] = [];
-  const withEnergy = hasEnergy(spec);
-  const { states, weights, steps } = retrieve(context.memories, space, context.queries, spec, (step, result) => {
-    if (step === 1) scale = logitScale(result.logits);
-    if (badStep === 0 && !(allFinite(result.states) && allFinite(result.weights))) badStep = step;
-    const change = tf.mean(result.change);
-    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec) : NaN;
-    trace.push({ model: model.name, M: cell.memories, seed: cell.seed, featureDim, step, energy, change: change.dataSync()[0] });
-    change.dispose();
-  });
-  const targetRows = tf.gather(context.memories, context.targets);
-  const errors = errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp);
-  const ends = retrievalEnds(weights, context.targets, context.nearest, context.memoryLabels);
-  // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
-  const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
-  const sizes = supportSizes(separated as tf.Tensor2D, supportThreshold(config, model));
-  const converged = convergence(states, context.memories, context.targets, config.metrics.convergedRadius);
-  tf.dispose([states, weights, targetRows, separated]);
+  const outcome = retrieveInBlocks(model, spec, space, context);
+  const { errors, sizes, converged, steps, badStep } = outcome;
+  const scale = median(Array.from(outcome.gaps));
+  const ends = summarizeEnds(outcome.ends, context.targets, context.nearest, context.memoryLabels);
+  const trace: TraceRow[] = outcome.perStep.map((slot, i) => ({
+    model: model.name,
+    M: cell.memories,
+    seed: cell.seed,
+    featureDim,
+    step: i + 1,
+    energy: slot.energy / slot.count,
+    change: slot.change / slot.count,
+  }));
   const error = meanOf(errors);
   if (badStep > 0 || !Number.isFinite(error)) {
     throw new CellFailure(`model "${model.name}": non-finite retrieval state or weights at step ${badStep || spec.steps}`);
@@ -266,7 +337,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     endNearest: ends.nearest,
     endLabel: ends.label,
     distinctEnds: ends.distinct,
-    stepsUsed: steps ?? spec.steps,
+    stepsUsed: steps,
     metastableShare: sizes.filter((size) => size > 1).length / sizes.length,
     supportMean: sizes.reduce((a, b) => a + b, 0) / sizes.length,
     convergedTarget: converged.target,

@@ -5,15 +5,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { median } from 'simple-statistics';
 import { matMulTransposed, normalizeRows } from '../backend/ops.ts';
+import { rowBlocks } from '../backend/blocks.ts';
+
+/** Per query (row), the gap between the largest and second-largest logit. */
+export function logitGaps(logits: tf.Tensor2D): Float32Array {
+  if (logits.shape[1] < 2) return new Float32Array(logits.shape[0]).fill(NaN);
+  const top = tf.topk(logits, 2);
+  const gaps = tf.sub(tf.slice(top.values, [0, 0], [-1, 1]), tf.slice(top.values, [0, 1], [-1, 1]));
+  const values = gaps.dataSync() as Float32Array;
+  tf.dispose([top.values, top.indices, gaps]);
+  return values;
+}
 
 /** Median over queries (rows) of the gap between the largest and second-largest logit. */
 export function logitScale(logits: tf.Tensor2D): number {
-  if (logits.shape[1] < 2) return NaN;
-  const top = tf.topk(logits, 2);
-  const gaps = tf.sub(tf.slice(top.values, [0, 0], [-1, 1]), tf.slice(top.values, [0, 1], [-1, 1]));
-  const values = Array.from(gaps.dataSync());
-  tf.dispose([top.values, top.indices, gaps]);
-  return median(values);
+  return median(Array.from(logitGaps(logits)));
 }
 
 /** Mean and largest L2 norm of the rows. */
@@ -33,20 +39,22 @@ export function rowNorms(rows: tf.Tensor2D): { mean: number; max: number } {
 /** Δ_min = min_{μ≠ν}(1 − cos) and the mean cosine over pairs μ < ν. */
 export function pairGeometry(rows: tf.Tensor2D): { deltaMin: number; meanCosine: number } {
   const n = rows.shape[0];
-  const cosines = tf.tidy(() => {
-    const unit = normalizeRows(rows);
-    return matMulTransposed(unit, unit);
-  });
-  const values = cosines.dataSync();
-  cosines.dispose();
+  const unit = normalizeRows(rows);
+  const unitT = tf.transpose(unit);
   let largest = -Infinity;
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      largest = Math.max(largest, values[i * n + j]);
-      sum += values[i * n + j];
+  for (const { start, size } of rowBlocks(n, n)) {
+    const cosines = tf.tidy(() => tf.matMul(tf.slice(unit, [start, 0], [size, -1]), unitT));
+    const values = cosines.dataSync();
+    cosines.dispose();
+    for (let i = 0; i < size; i++) {
+      for (let j = start + i + 1; j < n; j++) {
+        largest = Math.max(largest, values[i * n + j]);
+        sum += values[i * n + j];
+      }
     }
   }
+  tf.dispose([unit, unitT]);
   return { deltaMin: 1 - largest, meanCosine: sum / ((n * (n - 1)) / 2) };
 }
 
@@ -60,14 +68,18 @@ export function frobeniusNorm(matrix: tf.Tensor): number {
 
 /** For each query, the memory nearest to it in input space (Euclidean). */
 export function nearestMemories(queries: tf.Tensor2D, memories: tf.Tensor2D): Int32Array {
-  const nearest = tf.tidy(() => {
-    const cross = matMulTransposed(queries, memories);
-    const memorySq = tf.reshape(tf.sum(tf.square(memories), 1), [1, -1]);
-    // argmin_μ ‖q − ξ_μ‖² = argmin_μ (‖ξ_μ‖² − 2⟨q, ξ_μ⟩)
-    return tf.argMin(tf.sub(memorySq, tf.mul(cross, 2)), 1);
-  });
-  const values = Int32Array.from(nearest.dataSync());
-  nearest.dispose();
+  const values = new Int32Array(queries.shape[0]);
+  for (const { start, size } of rowBlocks(queries.shape[0], memories.shape[0])) {
+    const nearest = tf.tidy(() => {
+      const block = size === queries.shape[0] ? queries : (tf.slice(queries, [start, 0], [size, -1]) as tf.Tensor2D);
+      const cross = matMulTransposed(block, memories);
+      const memorySq = tf.reshape(tf.sum(tf.square(memories), 1), [1, -1]);
+      // argmin_μ ‖q − ξ_μ‖² = argmin_μ (‖ξ_μ‖² − 2⟨q, ξ_μ⟩)
+      return tf.argMin(tf.sub(memorySq, tf.mul(cross, 2)), 1);
+    });
+    values.set(nearest.dataSync(), start);
+    nearest.dispose();
+  }
   return values;
 }
 
@@ -84,15 +96,24 @@ export interface RetrievalEnds {
   ends: Int32Array;
 }
 
+/** Each query's argmax memory. */
+export function argmaxRows(weights: tf.Tensor2D): Int32Array {
+  const argmax = tf.argMax(weights, 1);
+  const ends = Int32Array.from(argmax.dataSync());
+  argmax.dispose();
+  return ends;
+}
+
 export function retrievalEnds(
   weights: tf.Tensor2D,
   targets: Int32Array,
   nearest: Int32Array,
   memoryLabels: Int32Array | null,
 ): RetrievalEnds {
-  const argmax = tf.argMax(weights, 1);
-  const ends = argmax.dataSync();
-  argmax.dispose();
+  return summarizeEnds(argmaxRows(weights), targets, nearest, memoryLabels);
+}
+
+export function summarizeEnds(ends: Int32Array, targets: Int32Array, nearest: Int32Array, memoryLabels: Int32Array | null): RetrievalEnds {
   let target = 0;
   let near = 0;
   let label = 0;
