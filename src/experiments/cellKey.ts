@@ -14,7 +14,20 @@ import type { CellKey } from './cell.ts';
 const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The code that computes a cell's numbers; a change to any of these files invalidates the cache. */
-const mathSources = ['hopfield', 'featuremap', 'metrics', 'data', 'random', 'backend/ops.ts', 'experiments/cell.ts'];
+const mathSources = [
+  'hopfield',
+  'featuremap',
+  'metrics',
+  'data',
+  'random',
+  'backend/ops.ts',
+  'backend/blocks.ts',
+  'backend/blasMatMul.ts',
+  'experiments/cell.ts',
+  'experiments/queries.ts',
+  'experiments/stageOne.ts',
+  'experiments/evaluateModel.ts',
+];
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
