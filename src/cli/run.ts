@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../config/errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../experiments/sweep.ts';
+import { expandCells } from '../experiments/grid.ts';
 import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
 import { runToFolder } from '../output/runToFolder.ts';
 import { progressReporter } from './progress.ts';
@@ -20,9 +21,10 @@ export interface RunOptions {
 }
 
 export function describeConfig(config: ResolvedConfig): string {
-  const cells = config.memories.length * config.seeds.length;
+  const cells = expandCells(config).length;
+  const dims = config.featureMap.dim ? ` × D_Φ ∈ {${config.featureMap.dim.join(', ')}}` : '';
   return [
-    `${config.name}: ${cells} cells (M ∈ {${config.memories.join(', ')}} × ${config.seeds.length} seeds), parity ${config.parity}`,
+    `${config.name}: ${cells} cells (M ∈ {${config.memories.join(', ')}}${dims} × ${config.seeds.length} seeds), parity ${config.parity}`,
     `models: ${config.models.map((m) => m.name).join(', ')}`,
   ].join('\n');
 }
