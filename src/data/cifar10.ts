@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../config/errors.ts';
 import { catalog } from './catalog.ts';
 import { readDataFile } from './files.ts';
-import { candidateFolders, locateSplit, missingMessage } from './locate.ts';
+import { howToGet, locateSplit } from './locate.ts';
 import { bytesToPixels } from './scale.ts';
 import type { Pool } from './pool.ts';
 
@@ -37,12 +37,12 @@ function arrange(chw: Uint8Array, spec: CifarSpec): Uint8Array {
 
 export function loadCifarPool(spec: CifarSpec, dataDir?: string): Pool {
   const located = locateSplit('cifar10', spec.split, dataDir);
-  const howToGet = missingMessage(catalog.cifar10, spec.split, candidateFolders(catalog.cifar10, dataDir)).split('\n').slice(-3).join('\n');
-  const reads = located.map((file) => readDataFile(file.path, howToGet));
+  const getThem = howToGet(catalog.cifar10);
+  const reads = located.map((file) => readDataFile(file.path, getThem));
   const dim = spec.grayscale ? PLANE : 3 * PLANE;
   const count = reads.reduce((n, read) => {
     if (read.bytes.length === 0 || read.bytes.length % RECORD !== 0) {
-      throw new UserError(`${read.path}: ${read.bytes.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records (truncated or corrupt)\n${howToGet}`);
+      throw new UserError(`${read.path}: ${read.bytes.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records (truncated or corrupt)\n${getThem}`);
     }
     return n + read.bytes.length / RECORD;
   }, 0);

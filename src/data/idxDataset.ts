@@ -4,7 +4,7 @@ import { UserError } from '../config/errors.ts';
 import { catalog } from './catalog.ts';
 import { readDataFile } from './files.ts';
 import { IMAGES_MAGIC, LABELS_MAGIC, parseIdx } from './idx.ts';
-import { locateSplit, missingMessage, candidateFolders } from './locate.ts';
+import { howToGet, locateSplit } from './locate.ts';
 import { bytesToPixels } from './scale.ts';
 import type { Pool } from './pool.ts';
 
@@ -16,9 +16,9 @@ export interface IdxSpec {
 
 export function loadIdxPool(spec: IdxSpec, dataDir?: string): Pool {
   const [imagesFile, labelsFile] = locateSplit(spec.name, spec.split, dataDir);
-  const howToGet = missingMessage(catalog[spec.name], spec.split, candidateFolders(catalog[spec.name], dataDir)).split('\n').slice(-3).join('\n');
-  const imagesRead = readDataFile(imagesFile.path, howToGet);
-  const labelsRead = readDataFile(labelsFile.path, howToGet);
+  const getThem = howToGet(catalog[spec.name]);
+  const imagesRead = readDataFile(imagesFile.path, getThem);
+  const labelsRead = readDataFile(labelsFile.path, getThem);
   const images = parseIdx(imagesRead.bytes, imagesFile.path, IMAGES_MAGIC);
   const labels = parseIdx(labelsRead.bytes, labelsFile.path, LABELS_MAGIC);
   const [count, rows, cols] = images.dims;

@@ -66,14 +66,16 @@ export function locateSplit(name: CatalogDataset['name'], split: 'train' | 'test
   throw new UserError(missingMessage(dataset, split, folders));
 }
 
-export function missingMessage(dataset: CatalogDataset, split: string, folders: string[]): string {
-  const names = dataset.splits[split as 'train' | 'test'].map((f) => f.name).join(', ');
+/** How to get a dataset's files: the fetch command and its alternatives (ends every data error). */
+export function howToGet(dataset: CatalogDataset): string {
   return [
-    `dataset ${dataset.name} (${split}): files not found: ${names}`,
-    'looked in:',
-    ...folders.map((f) => `  ${f}`),
     'get them with:',
     `  npx uhop data fetch ${dataset.name}   (downloads to ./data/${dataset.name}/, or --data-dir DIR)`,
     ...dataset.alternatives.map((a) => `  ${a}`),
   ].join('\n');
+}
+
+export function missingMessage(dataset: CatalogDataset, split: string, folders: string[]): string {
+  const names = dataset.splits[split as 'train' | 'test'].map((f) => f.name).join(', ');
+  return [`dataset ${dataset.name} (${split}): files not found: ${names}`, 'looked in:', ...folders.map((f) => `  ${f}`), howToGet(dataset)].join('\n');
 }

@@ -3,7 +3,7 @@
  * memories grows like log M): success and metastable share over the grid, the smallest D_Φ that
  * reaches the target success rate for each M, and the least-squares fit D_Φ = a + b·ln M with R².
  */
-import { linearRegression, linearRegressionLine, rSquared } from 'simple-statistics';
+import { linearRegression, linearRegressionLine, mean, rSquared } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
 
@@ -32,7 +32,6 @@ export function phaseCells(records: ModelRecord[]): PhaseCell[] {
     const key = `${r.model}\u0000${r.M}\u0000${r.featureDim}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   return [...groups.values()].map((group) => ({
     model: group[0].model,
     M: group[0].M,
