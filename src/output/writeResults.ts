@@ -43,6 +43,7 @@ export async function writeResults(
   const paired = pairedRows(records, config.baseline ?? config.models[0].name);
   const title = `${config.name}: retrieval error vs M (${config.dataset.name}, parity ${config.parity})`;
   const summary = summaryMarkdown(rows, paired, title);
+  const metastable = metastableMarkdown(rows);
   const files: Record<string, string | Uint8Array> = {
     'cells.csv': cellsCsv(records),
     'timings.csv': timingsCsv(cells.flatMap((cell) => cell.timings)),
@@ -50,7 +51,7 @@ export async function writeResults(
     'summary.md': summary,
     'paired.csv': pairedCsv(paired),
     'metastable.csv': metastableCsv(records),
-    'metastable.md': metastableMarkdown(rows),
+    'metastable.md': metastable,
     'trace.csv': traceCsv(cells.flatMap((cell) => cell.trace)),
     'report.md': '',
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
@@ -86,7 +87,7 @@ export async function writeResults(
     files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });
   }
   const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
-  const extra = [metastableMarkdown(rows), typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
+  const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
   files['report.md'] = reportMarkdown(config, manifest, [summary, ...extra].join('\n'), failed, figures);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
   return Object.keys(files).map((name) => join(directory, name));
