@@ -99,6 +99,39 @@ test('metastable counting on constructed weights; convergence shares', () => {
   assert.deepEqual(convergence(states, memories, Int32Array.from([0, 0, 0]), 1e-3), { target: 1 / 3, other: 1 / 3, none: 1 / 3 });
 });
 
+test('convergence at the radius does not depend on float32 cancellation (MNIST-sized memories)', () => {
+  // states at 0.9 and 1.1 radii from 784-d memories of norm ~10: the threshold radius²‖ξ‖² is 1e-6‖ξ‖²,
+  // the size of the rounding of ‖x‖² + ‖ξ‖² − 2⟨x, ξ⟩, so only a direct difference classifies them all
+  const dim = 784;
+  const count = 40;
+  const rng = rngFor('convergence-radius-test');
+  const memoryValues = normalArray(rng, count * dim).map((v) => 0.35 * v);
+  const states: number[] = [];
+  for (let q = 0; q < count; q++) {
+    const memory = memoryValues.slice(q * dim, (q + 1) * dim);
+    const norm = Math.hypot(...memory);
+    const direction = normalArray(rng, dim);
+    const directionNorm = Math.hypot(...direction);
+    const factor = (q % 2 === 0 ? 0.9 : 1.1) * 1e-3 * norm;
+    states.push(...memory.map((v, k) => v + (factor * direction[k]) / directionNorm));
+  }
+  const result = convergence(tf.tensor2d(states, [count, dim]), tf.tensor2d(memoryValues, [count, dim]), Int32Array.from({ length: count }, (_, q) => q), 1e-3);
+  assert.deepEqual(result, { target: 0.5, other: 0, none: 0.5 });
+});
+
+test('Δ_min of nearly parallel rows is exact to float64 rounding (closest pair recomputed directly)', () => {
+  const a = [3, 4, 12];
+  const b = [3, 4, 12.01];
+  const rows = tf.tensor2d([a, b, [-1, 0, 0]]);
+  const cos = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (Math.hypot(...a) * Math.hypot(...b));
+  // float32 inputs: compare with the cosine of the float32-rounded rows
+  const delta = pairGeometry(rows).deltaMin;
+  const b32 = Array.from(Float32Array.from(b));
+  const cos32 = (a[0] * b32[0] + a[1] * b32[1] + a[2] * b32[2]) / (Math.hypot(...a) * Math.hypot(...b32));
+  assert.ok(Math.abs(delta - (1 - cos32)) < 1e-12 * Math.max(1, 1 - cos32) + 1e-15, `${delta} vs ${1 - cos32} (float64 ${1 - cos})`);
+  rows.dispose();
+});
+
 test('spherical-code bounds reduce to 2/(3M) and 4/√M for d = 3; the Tammes optimum lies between them', () => {
   for (const M of [4, 12, 24, 50, 130]) {
     assert.ok(Math.abs(separationLowerBound(M, 3) - 2 / (3 * M)) < 1e-12);

@@ -36,12 +36,17 @@ export function rowNorms(rows: tf.Tensor2D): { mean: number; max: number } {
   return { mean: sum / values.length, max };
 }
 
-/** Δ_min = min_{μ≠ν}(1 − cos) and the mean cosine over pairs μ < ν. */
+/**
+ * Δ_min = min_{μ≠ν}(1 − cos) and the mean cosine over pairs μ < ν. The closest pair is found on
+ * the float32 Gram matrix; its Δ is then recomputed in float64 as ‖û_μ − û_ν‖²/2, so it does not
+ * carry the Gram matrix's rounding (which differs between matMul kernels).
+ */
 export function pairGeometry(rows: tf.Tensor2D): { deltaMin: number; meanCosine: number } {
   const n = rows.shape[0];
   const unit = normalizeRows(rows);
   const unitT = tf.transpose(unit);
   let largest = -Infinity;
+  let pair: [number, number] = [0, 1];
   let sum = 0;
   for (const { start, size } of rowBlocks(n, n)) {
     const cosines = tf.tidy(() => tf.matMul(tf.slice(unit, [start, 0], [size, -1]), unitT));
@@ -49,13 +54,36 @@ export function pairGeometry(rows: tf.Tensor2D): { deltaMin: number; meanCosine:
     cosines.dispose();
     for (let i = 0; i < size; i++) {
       for (let j = start + i + 1; j < n; j++) {
-        largest = Math.max(largest, values[i * n + j]);
-        sum += values[i * n + j];
+        const value = values[i * n + j];
+        if (value > largest) {
+          largest = value;
+          pair = [start + i, j];
+        }
+        sum += value;
       }
     }
   }
   tf.dispose([unit, unitT]);
-  return { deltaMin: 1 - largest, meanCosine: sum / ((n * (n - 1)) / 2) };
+  return { deltaMin: n < 2 ? NaN : halfUnitDistanceSq(rows, pair), meanCosine: sum / ((n * (n - 1)) / 2) };
+}
+
+/** ‖a/‖a‖ − b/‖b‖‖²/2 = 1 − cos(a, b) for rows a, b, in float64. */
+function halfUnitDistanceSq(rows: tf.Tensor2D, [a, b]: [number, number]): number {
+  const picked = tf.gather(rows, [a, b]);
+  const values = picked.dataSync();
+  picked.dispose();
+  const dim = rows.shape[1];
+  let normA = 0;
+  let normB = 0;
+  for (let k = 0; k < dim; k++) {
+    normA += values[k] * values[k];
+    normB += values[dim + k] * values[dim + k];
+  }
+  normA = Math.max(Math.sqrt(normA), 1e-12);
+  normB = Math.max(Math.sqrt(normB), 1e-12);
+  let distSq = 0;
+  for (let k = 0; k < dim; k++) distSq += (values[k] / normA - values[dim + k] / normB) ** 2;
+  return distSq / 2;
 }
 
 /** Frobenius norm. */

@@ -4,6 +4,7 @@
  * the retrieval converged.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nearestMemories } from './diagnostics.ts';
 
 /** Largest size with its own histogram bucket; larger sizes share the last one. */
 export const HISTOGRAM_MAX = 10;
@@ -32,21 +33,21 @@ export interface Convergence {
   none: number;
 }
 
-/** Convergence to a memory: ‖x_T − ξ‖ ≤ radius · ‖ξ‖ for the memory nearest to x_T. */
+/**
+ * Convergence to a memory: ‖x_T − ξ‖ ≤ radius · ‖ξ‖ for the memory ξ nearest to x_T. The distance
+ * is taken as a direct difference: through ‖x‖² + ‖ξ‖² − 2⟨x, ξ⟩ its float32 cancellation would be
+ * as large as the threshold (radius² ‖ξ‖² = 1e-6 ‖ξ‖² by default) and the count would depend on
+ * the matMul kernel's rounding.
+ */
 export function convergence(states: tf.Tensor2D, memories: tf.Tensor2D, targets: Int32Array, radius: number): Convergence {
-  const [nearest, within] = tf.tidy(() => {
-    const cross = tf.matMul(states, tf.transpose(memories));
-    const memorySq = tf.reshape(tf.sum(tf.square(memories), 1), [1, -1]);
-    const stateSq = tf.sum(tf.square(states), 1, true);
-    const distSq = tf.relu(tf.add(tf.sub(stateSq, tf.mul(cross, 2)), memorySq));
-    const index = tf.argMin(distSq, 1);
-    const best = tf.min(distSq, 1);
-    const scale = tf.gather(tf.reshape(memorySq, [-1]), index);
-    return [index, tf.lessEqual(best, tf.mul(scale, radius * radius))];
+  const index = nearestMemories(states, memories);
+  const within = tf.tidy(() => {
+    const nearest = tf.gather(memories, index);
+    const distSq = tf.sum(tf.square(tf.sub(states, nearest)), 1);
+    return tf.lessEqual(distSq, tf.mul(tf.sum(tf.square(nearest), 1), radius * radius));
   });
-  const index = nearest.dataSync();
   const close = within.dataSync();
-  tf.dispose([nearest, within]);
+  within.dispose();
   let target = 0;
   let other = 0;
   index.forEach((memory, q) => {
