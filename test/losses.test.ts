@@ -81,3 +81,28 @@ test('Stage I with the max loss increases the minimal pairwise distance', () => 
   assert.ok(Math.abs(expected - result.lossAfter) < 1e-4);
   [xs, w0, result.weightsT].forEach((t) => t.dispose());
 });
+
+test('float64 max-loss SGD path = the tfjs objective differentiated step by step (losses, pairs and weights)', () => {
+  // 30 memories in 40-d mapped to 24-d, lr large enough that the closest pair changes many times
+  const [rows, inDim, outDim] = [30, 40, 24];
+  const xs = tf.tensor2d(normalArray(rngFor('fused-test', 'x'), rows * inDim), [rows, inDim]);
+  const w0 = tf.tensor2d(normalArray(rngFor('fused-test', 'w'), inDim * outDim), [inDim, outDim]);
+  const cases = [
+    { lr: 2, epochs: 60, lrSchedule: 'constant' as const, plateau: null },
+    { lr: 5, epochs: 40, lrSchedule: 'inverse-sqrt-factorial' as const, plateau: null },
+    { lr: 0.01, epochs: 60, lrSchedule: 'constant' as const, plateau: { patience: 3, minDelta: 0.05 } },
+  ];
+  for (const settings of cases) {
+    const options = { ...sgdDefaults, ...settings, loss: 'max' as const };
+    const fused = trainFeatureMap(xs, w0, options);
+    const tensor = trainFeatureMap(xs, w0, { ...options, solver: 'tensor' });
+    assert.equal(fused.losses.length, tensor.losses.length, `${settings.lr}: steps run`);
+    assertClose(fused.losses, tensor.losses, 2e-4, `${settings.lr}: losses`);
+    assert.ok(new Set(tensor.losses).size > 5 || settings.plateau, 'the closest pair should keep changing');
+    const scale = Math.max(...Array.from(tensor.weightsT.dataSync(), Math.abs));
+    assertClose(fused.weightsT.dataSync(), tensor.weightsT.dataSync(), 1e-4 * scale, `${settings.lr}: weights`);
+    assert.ok(Math.abs(fused.lossAfter - tensor.lossAfter) < 2e-4, `${fused.lossAfter} vs ${tensor.lossAfter}`);
+    [fused.weightsT, tensor.weightsT].forEach((t) => t.dispose());
+  }
+  [xs, w0].forEach((t) => t.dispose());
+});

@@ -61,7 +61,11 @@ test('the energy never increases along the retrieval steps: dense, sparsemax and
     const model = { ...spec, separation };
     assert.ok(hasEnergy(model));
     const energies: number[] = [];
-    const result = retrieve(memories, space, queries, model, (_, step) => energies.push(meanEnergy(space, step.from!, step.logits, model)));
+    const result = retrieve(memories, space, queries, model, (_, step) => {
+      energies.push(meanEnergy(space, step.from!, step.logits, model));
+      // the step's own weights p = Sep(z) give the same energy (what the cell passes to save a second Sep)
+      assert.ok(Math.abs(meanEnergy(space, step.from!, step.logits, model, step.weights) - energies[energies.length - 1]) < 1e-6);
+    });
     assert.equal(energies.length, 8);
     energies.slice(1).forEach((e, i) => assert.ok(e <= energies[i] + 1e-5, `${separation} step ${i + 2}: ${e} > ${energies[i]}`));
     assert.ok(energies[7] < energies[0], separation);

@@ -43,6 +43,7 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       dim,
       backend,
       memories,
+      memoryValues: memoryRows,
       queries,
       // a query not built from a memory is aimed at its nearest memory
       targets: chosen.targets ?? nearest,

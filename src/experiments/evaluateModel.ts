@@ -7,6 +7,7 @@ import { median } from 'simple-statistics';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import { rowBlocks } from '../backend/blocks.ts';
+import { gatherRows } from '../data/pool.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.ts';
 import { matchTemperature } from '../hopfield/temperature.ts';
@@ -24,6 +25,8 @@ export interface CellContext {
   dim: number;
   backend: string;
   memories: tf.Tensor2D;
+  /** The memories' row-major values (rows are copied from here, not gathered on the backend). */
+  memoryValues: Float32Array;
   queries: tf.Tensor2D;
   /** Memory position each query was built from. */
   targets: Int32Array;
@@ -167,7 +170,7 @@ function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureS
       if (step === 1) out.gaps.set(logitGaps(result.logits), start);
       if (!(allFinite(result.states) && allFinite(result.weights)) && (out.badStep === 0 || step < out.badStep)) out.badStep = step;
       const change = tf.sum(result.change);
-      const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec) * size : NaN;
+      const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights) * size : NaN;
       const slot = (out.perStep[step - 1] ??= { energy: 0, change: 0, count: 0 });
       slot.energy += energy;
       slot.change += change.dataSync()[0];
@@ -175,13 +178,13 @@ function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureS
       change.dispose();
     });
     out.steps = Math.max(out.steps, steps ?? spec.steps);
-    const targetRows = tf.gather(context.memories, targets);
+    const targetRows = tf.tensor2d(gatherRows({ images: context.memoryValues, dim: context.dim }, targets), [size, context.dim]);
     out.errors.set(errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp), start);
     out.ends.set(argmaxRows(weights), start);
     // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
     const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
     out.sizes.set(supportSizes(separated as tf.Tensor2D, supportThreshold(config, model)), start);
-    const converged = convergence(states, context.memories, targets, config.metrics.convergedRadius);
+    const converged = convergence(states, context.memories, targets, config.metrics.convergedRadius, context.memoryValues);
     for (const key of ['target', 'other', 'none'] as const) out.converged[key] += (converged[key] * size) / count;
     tf.dispose([states, weights, targetRows, separated]);
     if (queries !== context.queries) queries.dispose();

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { permutation, type Rng } from '../random/prng.ts';
+import { matMulTransposed } from '../backend/ops.ts';
 import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
+import { trainMaxLossSgd } from './maxLossSgd.ts';
 
 export interface StageIOptions extends LossOptions {
   loss: SeparationLossName;
@@ -22,6 +24,11 @@ export interface StageIOptions extends LossOptions {
   /** Wᵀ's last row is the bias (inputs carry a trailing 1). */
   bias: boolean;
   rng?: Rng;
+  /**
+   * "tensor" forces the generic path (tfjs objective and gradient each step) where the float64
+   * max-loss SGD path would apply; tests compare the two.
+   */
+  solver?: 'auto' | 'tensor';
 }
 
 export interface StageIResult {
@@ -81,10 +88,58 @@ function finalLoss(train: tf.Tensor2D, weightsT: tf.Tensor2D, full: StageIObject
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The official capacity protocol (max loss, plain full-batch SGD, no projection) has a float64 path. */
+function fusedMaxLossApplies(n: number, options: StageIOptions): boolean {
+  const fullBatch = !options.batchSize || options.batchSize >= n;
+  return options.solver !== 'tensor' && options.loss === 'max' && options.optimizer === 'sgd' && !options.project && fullBatch && n <= FULL_LOSS_LIMIT;
+}
+
+/** A tensor's values (the tensor is disposed). */
+function values(tensor: tf.Tensor): Float32Array {
+  const out = tensor.dataSync() as Float32Array;
+  tensor.dispose();
+  return out;
+}
+
+/** A tensor's values as float64 (the tensor is disposed). */
+function float64Values(tensor: tf.Tensor): Float64Array {
+  const values = Float64Array.from(tensor.dataSync());
+  tensor.dispose();
+  return values;
+}
+
+function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: StageIObjective, options: StageIOptions): StageIResult {
+  const n = train.shape[0];
+  const featureDim = initialWeightsT.shape[1];
+  const features = tf.matMul(train, initialWeightsT) as tf.Tensor2D;
+  const gram = float64Values(matMulTransposed(features, features));
+  const { coefficients, losses } = trainMaxLossSgd({
+    kernel: float64Values(matMulTransposed(train, train)),
+    features: values(features),
+    gram,
+    n,
+    featureDim,
+    epochs: options.epochs,
+    learningRate: (step) => learningRateAt(step, options),
+    plateau: options.plateau,
+  });
+  // Wᵀ = W₀ᵀ − Xᵀ C
+  const weightsT = tf.tidy(() => {
+    const change = tf.matMul(tf.transpose(train), tf.tensor2d(Float32Array.from(coefficients), [n, featureDim]));
+    return tf.sub(initialWeightsT, change) as tf.Tensor2D;
+  });
+  return { weightsT, losses, lossAfter: finalLoss(train, weightsT, full, options) };
+}
+
 export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
   const n = train.shape[0];
   if (n < 2) throw new Error(`Stage I needs at least 2 memories, got ${n}`);
   const full = n <= FULL_LOSS_LIMIT ? stageIObjective(options.loss, train, options) : null;
+  if (full && fusedMaxLossApplies(n, options)) {
+    const result = trainMaxLossFused(train, initialWeightsT, full, options);
+    full.dispose();
+    return result;
+  }
   const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
   const adam = options.optimizer === 'adam' ? tf.train.adam(options.lr) : null;
   const losses: number[] = [];

@@ -27,8 +27,11 @@ function tsallisEntropy(p: tf.Tensor2D, alpha: number): tf.Tensor1D {
   return tf.div(tf.sub(1, tf.sum(tf.pow(p, alpha), 1)), alpha * (alpha - 1)) as tf.Tensor1D;
 }
 
-/** Mean energy over the states, from the logits z = β·K(Ξ, x) already computed for them. */
-export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec): number {
+/**
+ * Mean energy over the states, from the logits z = β·K(Ξ, x) already computed for them and, when
+ * the caller has it, p = Sep(z) (saves a second sparsemax / entmax).
+ */
+export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): number {
   const alpha = alphaOf(spec);
   if (alpha === null) return NaN;
   const value = tf.tidy(() => {
@@ -38,7 +41,7 @@ export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.
       alpha === 1
         ? tf.logSumExp(logits, 1)
         : (() => {
-            const p = separations[spec.separation](logits, spec);
+            const p = weights ?? separations[spec.separation](logits, spec);
             return tf.add(tf.sum(tf.mul(p, logits), 1), tsallisEntropy(p, alpha));
           })();
     return tf.mean(tf.sub(selfSimilarity, tf.div(conjugate, spec.beta)));

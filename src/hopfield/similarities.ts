@@ -26,23 +26,38 @@ const dot: Similarity = (queries, memories) => tf.matMul(queries, memories.cols)
 const cosine: Similarity = (queries, memories) =>
   tf.tidy(() => tf.matMul(normalizeRows(queries), tf.transpose(normalizeRows(memories.rows))));
 
-/** Elements per intermediate (queries × memories × features) of a chunk of l1 work. */
-const CHUNK_ELEMENTS = 4_000_000;
-
-/** Exact pairwise l1 distances Σ|ξ_i − q_i| by broadcasting, in chunks of queries. */
+/**
+ * Exact pairwise l1 distances Σ|ξ_i − q_i|, in one fused JS pass with float64 sums: tfjs would
+ * materialise |q − ξ| for every pair (three passes over Q·M·D values, 2× slower on wasm) and sum
+ * in float32. No gradient is needed: l1 only scores retrieval.
+ */
 function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Tensor2D {
   const [count, dim] = queries.shape;
-  const chunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / (memories.shape[0] * dim)));
-  const parts: tf.Tensor2D[] = [];
-  for (let start = 0; start < count; start += chunk) {
-    const size = Math.min(chunk, count - start);
-    parts.push(
-      tf.tidy(() => tf.sum(tf.abs(tf.sub(tf.slice(queries, [start, 0], [size, dim]).expandDims(1), memories.expandDims(0))), 2)),
-    );
+  const memoryCount = memories.shape[0];
+  const q = queries.dataSync();
+  const m = memories.dataSync();
+  const out = new Float32Array(count * memoryCount);
+  for (let r = 0; r < count; r++) {
+    const qOffset = r * dim;
+    for (let c = 0; c < memoryCount; c++) {
+      const mOffset = c * dim;
+      // four running sums: independent additions pipeline better than one chain
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < dim; k += 4) {
+        s0 += Math.abs(q[qOffset + k] - m[mOffset + k]);
+        s1 += Math.abs(q[qOffset + k + 1] - m[mOffset + k + 1]);
+        s2 += Math.abs(q[qOffset + k + 2] - m[mOffset + k + 2]);
+        s3 += Math.abs(q[qOffset + k + 3] - m[mOffset + k + 3]);
+      }
+      for (; k < dim; k++) s0 += Math.abs(q[qOffset + k] - m[mOffset + k]);
+      out[r * memoryCount + c] = s0 + s1 + (s2 + s3);
+    }
   }
-  const all = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-  if (parts.length > 1) parts.forEach((part) => part.dispose());
-  return all;
+  return tf.tensor2d(out, [count, memoryCount]);
 }
 
 /**

@@ -35,23 +35,32 @@ export interface Convergence {
 
 /**
  * Convergence to a memory: ‖x_T − ξ‖ ≤ radius · ‖ξ‖ for the memory ξ nearest to x_T. The distance
- * is taken as a direct difference: through ‖x‖² + ‖ξ‖² − 2⟨x, ξ⟩ its float32 cancellation would be
- * as large as the threshold (radius² ‖ξ‖² = 1e-6 ‖ξ‖² by default) and the count would depend on
- * the matMul kernel's rounding.
+ * is a direct difference in float64: through ‖x‖² + ‖ξ‖² − 2⟨x, ξ⟩ its float32 cancellation would
+ * be as large as the threshold (radius² ‖ξ‖² = 1e-6 ‖ξ‖² by default) and the count would depend on
+ * the matMul kernel's rounding. `memoryValues`: the memories' row-major values when the caller has
+ * them (saves a copy out of the backend).
  */
-export function convergence(states: tf.Tensor2D, memories: tf.Tensor2D, targets: Int32Array, radius: number): Convergence {
-  const index = nearestMemories(states, memories);
-  const within = tf.tidy(() => {
-    const nearest = tf.gather(memories, index);
-    const distSq = tf.sum(tf.square(tf.sub(states, nearest)), 1);
-    return tf.lessEqual(distSq, tf.mul(tf.sum(tf.square(nearest), 1), radius * radius));
-  });
-  const close = within.dataSync();
-  within.dispose();
+export function convergence(
+  states: tf.Tensor2D,
+  memories: tf.Tensor2D,
+  targets: Int32Array,
+  radius: number,
+  memoryValues: ArrayLike<number> = memories.dataSync(),
+): Convergence {
+  const dim = states.shape[1];
+  const nearest = nearestMemories(states, memories);
+  const stateValues = states.dataSync();
   let target = 0;
   let other = 0;
-  index.forEach((memory, q) => {
-    if (!close[q]) return;
+  nearest.forEach((memory, q) => {
+    let distSq = 0;
+    let normSq = 0;
+    for (let k = 0; k < dim; k++) {
+      const m = memoryValues[memory * dim + k];
+      distSq += (stateValues[q * dim + k] - m) ** 2;
+      normSq += m * m;
+    }
+    if (distSq > radius * radius * normSq) return;
     if (memory === targets[q]) target++;
     else other++;
   });

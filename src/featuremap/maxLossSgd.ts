@@ -1,0 +1,181 @@
+/**
+ * Stage I for the max loss with plain full-batch SGD (the official U-Hop capacity protocol), in
+ * O(n² + |moved rows|·D) float64 work per step instead of two float32 GEMMs and a tfjs tape.
+ *
+ * Each step moves only the closest pair (i, j): Wᵀ ← Wᵀ − x_i g_iᵀ − x_j g_jᵀ with
+ * g = lr·2t·∂cos/∂f. So, with K = X Xᵀ, the features move by rank 2, F ← F − K[:,i] g_iᵀ − K[:,j] g_jᵀ,
+ * their Gram matrix G = F Fᵀ by an update of rank ≤ 4 that G itself supplies, and the trained
+ * weights are Wᵀ = W₀ᵀ − Xᵀ C, where C collects each row's g over the steps (one GEMM at the end).
+ * Only the rows that have been in a closest pair are ever materialised.
+ * Same math as differentiating the tfjs objective (tested against it), in float64, so the result
+ * no longer carries one float32 GEMM rounding per step.
+ */
+import { UNIFORMITY_T } from './losses.ts';
+
+export interface MaxLossSgdInput {
+  /** X Xᵀ of the n training rows (n × n, row-major). */
+  kernel: Float64Array;
+  /** F₀ = X W₀ᵀ (n × D, row-major). */
+  features: ArrayLike<number>;
+  /** F₀ F₀ᵀ (n × n, row-major); updated in place. */
+  gram: Float64Array;
+  n: number;
+  featureDim: number;
+  epochs: number;
+  /** Learning rate of step t (0-based). */
+  learningRate: (step: number) => number;
+  /** Stop after `patience` steps without the loss falling by more than minDelta. */
+  plateau: { patience: number; minDelta: number } | null;
+}
+
+export interface MaxLossSgdResult {
+  /** C (n × D): Wᵀ = W₀ᵀ − Xᵀ C. */
+  coefficients: Float64Array;
+  /** Loss of each step before its update. */
+  losses: number[];
+}
+
+interface ClosestPair {
+  i: number;
+  j: number;
+  cosine: number;
+}
+
+/** Largest cos(f_r, f_s) over r < s from the Gram matrix (first in row-major order on ties, as argMax). */
+function closestPair(gram: Float64Array, n: number, inverseNorms: Float64Array): ClosestPair {
+  for (let r = 0; r < n; r++) inverseNorms[r] = 1 / Math.max(Math.sqrt(Math.max(gram[r * n + r], 0)), 1e-12);
+  let [bestI, bestJ, bestCosine] = [0, 1, -Infinity];
+  for (let r = 0; r < n; r++) {
+    const row = r * n;
+    const scale = inverseNorms[r];
+    for (let s = r + 1; s < n; s++) {
+      const cosine = gram[row + s] * scale * inverseNorms[s];
+      if (cosine > bestCosine) {
+        bestCosine = cosine;
+        bestI = r;
+        bestJ = s;
+      }
+    }
+  }
+  return { i: bestI, j: bestJ, cosine: bestCosine };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
+  return sum;
+}
+
+/**
+ * Current features of the rows that have moved (C[r] ≠ 0) or are about to: only the closest pair's
+ * rows are ever read, and F = F₀ − K C lets a row join late, f_r = F₀[r] − Σ_s K[r, s] C[s].
+ */
+class ActiveRows {
+  readonly rows = new Map<number, Float64Array>();
+  readonly coefficients = new Map<number, Float64Array>();
+
+  constructor(
+    private readonly initial: ArrayLike<number>,
+    private readonly kernel: Float64Array,
+    private readonly n: number,
+    private readonly dim: number,
+  ) {}
+
+  feature(r: number): Float64Array {
+    let row = this.rows.get(r);
+    if (!row) {
+      row = Float64Array.from({ length: this.dim }, (_, k) => this.initial[r * this.dim + k]);
+      for (const [s, c] of this.coefficients) {
+        const weight = this.kernel[r * this.n + s];
+        for (let k = 0; k < this.dim; k++) row[k] -= weight * c[k];
+      }
+      this.rows.set(r, row);
+      this.coefficients.set(r, new Float64Array(this.dim));
+    }
+    return row;
+  }
+
+  /** Wᵀ −= x_i g_iᵀ + x_j g_jᵀ: every tracked row r moves by K[r,i] g_i + K[r,j] g_j. */
+  move(i: number, gi: Float64Array, j: number, gj: Float64Array): void {
+    for (const [r, row] of this.rows) {
+      const a = this.kernel[i * this.n + r];
+      const b = this.kernel[j * this.n + r];
+      for (let k = 0; k < this.dim; k++) row[k] -= a * gi[k] + b * gj[k];
+    }
+    const [ci, cj] = [this.coefficients.get(i)!, this.coefficients.get(j)!];
+    for (let k = 0; k < this.dim; k++) {
+      ci[k] += gi[k];
+      cj[k] += gj[k];
+    }
+  }
+
+  /** C as a dense n × D matrix. */
+  dense(): Float64Array {
+    const out = new Float64Array(this.n * this.dim);
+    for (const [r, c] of this.coefficients) out.set(c, r * this.dim);
+    return out;
+  }
+}
+
+export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
+  const { kernel, gram, n, featureDim: dim } = input;
+  const active = new ActiveRows(input.features, kernel, n, dim);
+  const inverseNorms = new Float64Array(n);
+  const gi = new Float64Array(dim);
+  const gj = new Float64Array(dim);
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  const losses: number[] = [];
+  let best = Infinity;
+  let sinceBest = 0;
+  for (let step = 0; step < input.epochs; step++) {
+    const { i, j, cosine } = closestPair(gram, n, inverseNorms);
+    const loss = 2 * UNIFORMITY_T * (cosine - 1);
+    losses.push(loss);
+    if (!Number.isFinite(loss)) break;
+    // g_i = lr·2t·(û_j − c·û_i)/‖f_i‖ = α_i f_j + β_i f_i, and symmetrically for j
+    const factor = input.learningRate(step) * 2 * UNIFORMITY_T;
+    const ni = inverseNorms[i];
+    const nj = inverseNorms[j];
+    const [alphaI, betaI] = [factor * ni * nj, -factor * cosine * ni * ni];
+    const [alphaJ, betaJ] = [factor * ni * nj, -factor * cosine * nj * nj];
+    const fi = active.feature(i);
+    const fj = active.feature(j);
+    for (let k = 0; k < dim; k++) {
+      gi[k] = alphaI * fj[k] + betaI * fi[k];
+      gj[k] = alphaJ * fi[k] + betaJ * fj[k];
+    }
+    // G' = G − p aᵀ − a pᵀ − q bᵀ − b qᵀ + (g_i·g_i) a aᵀ + (g_i·g_j)(a bᵀ + b aᵀ) + (g_j·g_j) b bᵀ
+    // with a = K[:,i], b = K[:,j] (rows i, j: K is symmetric) and p = F g_i, q = F g_j read off G
+    // (g_i is a combination of f_i and f_j); written as G' = G − (a uᵀ + b vᵀ + u aᵀ + v bᵀ) with
+    // u = p − (g_i·g_i/2) a − (g_i·g_j) b and v = q − (g_j·g_j/2) b
+    const gii = dot(gi, gi);
+    const gij = dot(gi, gj);
+    const gjj = dot(gj, gj);
+    const rowI = i * n;
+    const rowJ = j * n;
+    for (let r = 0; r < n; r++) {
+      const row = r * n;
+      const p = alphaI * gram[row + j] + betaI * gram[row + i];
+      const q = alphaJ * gram[row + i] + betaJ * gram[row + j];
+      u[r] = p - 0.5 * gii * kernel[rowI + r] - gij * kernel[rowJ + r];
+      v[r] = q - 0.5 * gjj * kernel[rowJ + r];
+    }
+    for (let r = 0; r < n; r++) {
+      const ar = kernel[rowI + r];
+      const br = kernel[rowJ + r];
+      const ur = u[r];
+      const vr = v[r];
+      const row = r * n;
+      for (let s = 0; s < n; s++) gram[row + s] -= ar * u[s] + br * v[s] + ur * kernel[rowI + s] + vr * kernel[rowJ + s];
+    }
+    active.move(i, gi, j, gj);
+    if (input.plateau) {
+      if (loss < best - input.plateau.minDelta) {
+        best = loss;
+        sinceBest = 0;
+      } else if (++sinceBest >= input.plateau.patience) break;
+    }
+  }
+  return { coefficients: active.dense(), losses };
+}
