@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { activeBlas, initBackend, setBlasMatMul } from '../src/backend/select.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
+import { gemm64 } from '../src/backend/gemm64.ts';
 
 // Decided before the tests are declared: without an optimised BLAS they are skipped, never failed.
 const info = await initBackend();
@@ -96,4 +97,38 @@ test('gradients through the BLAS kernel match the wasm kernel', { skip }, () => 
   const wasm = both(() => tf.grad(loss)(w));
   assertRelativeClose(wasm.blas, wasm.wasm, 'dW');
   tf.dispose([x, w]);
+});
+
+/** Row-major op(A)·op(B) by the definition, in float64. */
+function naiveProduct(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
+      out.push(sum);
+    }
+  }
+  return out;
+}
+
+test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all transpose flags, zeros and empty sizes', () => {
+  const [m, k, n] = [6, 9, 4];
+  // zeros in A exercise the JS loop's skip
+  const a = Float64Array.from(normalArray(rngFor('gemm64', 'a'), m * k), (v, i) => (i % 3 === 0 ? 0 : v));
+  const b = Float64Array.from(normalArray(rngFor('gemm64', 'b'), k * n));
+  const paths = info.blas && activeBlas()?.dgemm ? [false, true] : [false];
+  for (const useBlas of paths) {
+    setBlasMatMul(useBlas);
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const product = gemm64(a, b, m, k, n, transposeA, transposeB);
+        const expected = naiveProduct(a, b, m, k, n, transposeA, transposeB);
+        product.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-12, `blas=${useBlas} ${transposeA}/${transposeB}[${i}]`));
+      }
+    }
+    assert.equal(gemm64(new Float64Array(0), new Float64Array(0), 0, 3, 0).length, 0);
+    assert.deepEqual(Array.from(gemm64(new Float64Array(0), new Float64Array(0), 2, 0, 2)), [0, 0, 0, 0]);
+  }
+  setBlasMatMul(true);
 });

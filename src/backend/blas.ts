@@ -31,6 +31,22 @@ export interface Blas {
     c: Float32Array,
     ldc: number,
   ): void;
+  /** The same in float64, when the library has cblas_dgemm. */
+  dgemm:
+    | ((
+        transposeA: boolean,
+        transposeB: boolean,
+        m: number,
+        n: number,
+        k: number,
+        a: Float64Array,
+        lda: number,
+        b: Float64Array,
+        ldb: number,
+        c: Float64Array,
+        ldc: number,
+      ) => void)
+    | null;
   /** Sets the BLAS thread count where the library allows it; returns the count in use. */
   setThreads(count: number): number | null;
 }
@@ -127,6 +143,10 @@ export function findBlas(request = process.env.UHOP_BLAS): BlasSearch {
       lib,
       'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc)',
     );
+    const dgemm = optional(
+      lib,
+      'void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta, double* c, int ldc)',
+    );
     const identity = sgemm ? identify(lib, path) : null;
     if (!sgemm || !identity) {
       skipped.push(`${path}: ${sgemm ? 'not an optimised BLAS (reference BLAS is ~40x slower)' : 'no cblas_sgemm'}`);
@@ -138,6 +158,11 @@ export function findBlas(request = process.env.UHOP_BLAS): BlasSearch {
       sgemm: (transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc) => {
         sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, lda, b, ldb, 0, c, ldc);
       },
+      dgemm: dgemm
+        ? (transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc) => {
+            dgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, lda, b, ldb, 0, c, ldc);
+          }
+        : null,
       setThreads: (count) => {
         const inUse = identity.setThreads(count);
         blas.info.threads = inUse;

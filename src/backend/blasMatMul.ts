@@ -90,8 +90,16 @@ function blasBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
   return out;
 }
 
+let inUse: Blas | null = null;
+
+/** The BLAS behind the wasm matMul now (null: tfjs's own kernel). */
+export function blasInUse(): Blas | null {
+  return inUse;
+}
+
 /** Routes the wasm backend's matrix products to `blas`, or back to tfjs's own kernel (null). */
 export function useBlasMatMul(blas: Blas | null): void {
+  inUse = blas;
   original ??= tf.getKernel(KERNEL, BACKEND);
   if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to replace');
   tf.unregisterKernel(KERNEL, BACKEND);

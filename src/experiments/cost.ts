@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from './cell.ts';
+import { fusedMaxLossApplies } from '../featuremap/train.ts';
 
 export interface CellCost {
   stageIFlops: number;
@@ -15,7 +16,11 @@ export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number): Ce
   const D = cell.featureDim ?? dim;
   const n = config.featureMap.trainOn === 'first-half' ? Math.floor(M / 2) : M;
   const learned = config.models.some((model) => model.featureMap);
-  const stageIFlops = learned ? config.featureMap.epochs * (2 * n * dim * D + 2 * n * n * D + 4 * dim * D) + 2 * M * dim * D : 0;
+  const perStep = fusedMaxLossApplies(n, config.featureMap)
+    ? // float64 path: X W₀ᵀ, X Xᵀ, F₀ F₀ᵀ and Xᵀ C once, then rank-4 Gram updates
+      (2 * n * dim * D + n * n * (dim + D) + 2 * dim * n * D) / config.featureMap.epochs + 10 * n * n
+    : 2 * n * dim * D + 2 * n * n * D + 4 * dim * D;
+  const stageIFlops = learned ? config.featureMap.epochs * perStep + 2 * M * dim * D : 0;
   const retrievalFlops = config.models.reduce((total, model) => {
     const width = model.featureMap ? D : dim;
     const scores = (model.similarity === 'l1' ? 3 : 2) * M * M * width;

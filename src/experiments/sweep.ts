@@ -22,6 +22,7 @@ import {
   type FailedCell,
 } from './cache.ts';
 import { runCellTask } from './runOneCell.ts';
+import { cellCost } from './cost.ts';
 import { WorkerPool } from './workerPool.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
@@ -130,6 +131,16 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   };
 
   const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), dataDir: options.dataDir, planned: cell }));
+  if (workers > 1) {
+    // largest cells first: the last cells to finish are then short ones, so workers end together
+    const costs = new Map(
+      tasks.map((task) => {
+        const { stageIFlops, retrievalFlops } = cellCost(config, task.cell, plan.data.dim);
+        return [task, stageIFlops + retrievalFlops];
+      }),
+    );
+    tasks.sort((a, b) => costs.get(b)! - costs.get(a)!);
+  }
   if (workers === 1) {
     for (const task of tasks) {
       progress.onCellStart?.(task.cell, 0);

@@ -16,7 +16,7 @@ export interface MaxLossSgdInput {
   /** X Xᵀ of the n training rows (n × n, row-major). */
   kernel: Float64Array;
   /** F₀ = X W₀ᵀ (n × D, row-major). */
-  features: ArrayLike<number>;
+  features: Float64Array;
   /** F₀ F₀ᵀ (n × n, row-major); updated in place. */
   gram: Float64Array;
   n: number;
@@ -75,7 +75,7 @@ class ActiveRows {
   readonly coefficients = new Map<number, Float64Array>();
 
   constructor(
-    private readonly initial: ArrayLike<number>,
+    private readonly initial: Float64Array,
     private readonly kernel: Float64Array,
     private readonly n: number,
     private readonly dim: number,
@@ -84,7 +84,7 @@ class ActiveRows {
   feature(r: number): Float64Array {
     let row = this.rows.get(r);
     if (!row) {
-      row = Float64Array.from({ length: this.dim }, (_, k) => this.initial[r * this.dim + k]);
+      row = this.initial.slice(r * this.dim, (r + 1) * this.dim);
       for (const [s, c] of this.coefficients) {
         const weight = this.kernel[r * this.n + s];
         for (let k = 0; k < this.dim; k++) row[k] -= weight * c[k];

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { permutation, type Rng } from '../random/prng.ts';
-import { matMulTransposed } from '../backend/ops.ts';
+import { gemm64 } from '../backend/gemm64.ts';
 import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 
@@ -89,45 +89,38 @@ function finalLoss(train: tf.Tensor2D, weightsT: tf.Tensor2D, full: StageIObject
 }
 
 /** The official capacity protocol (max loss, plain full-batch SGD, no projection) has a float64 path. */
-function fusedMaxLossApplies(n: number, options: StageIOptions): boolean {
+export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'loss' | 'optimizer' | 'project' | 'batchSize' | 'solver'>): boolean {
   const fullBatch = !options.batchSize || options.batchSize >= n;
   return options.solver !== 'tensor' && options.loss === 'max' && options.optimizer === 'sgd' && !options.project && fullBatch && n <= FULL_LOSS_LIMIT;
 }
 
-/** A tensor's values (the tensor is disposed). */
-function values(tensor: tf.Tensor): Float32Array {
-  const out = tensor.dataSync() as Float32Array;
-  tensor.dispose();
-  return out;
-}
-
-/** A tensor's values as float64 (the tensor is disposed). */
-function float64Values(tensor: tf.Tensor): Float64Array {
-  const values = Float64Array.from(tensor.dataSync());
-  tensor.dispose();
-  return values;
-}
-
+/**
+ * K = X Xᵀ, F₀ = X W₀ᵀ and G₀ = F₀ F₀ᵀ in float64 from the float32 inputs, the SGD steps in float64,
+ * then Wᵀ = W₀ᵀ − Xᵀ C rounded once to float32. Nothing on the way goes through a float32 matMul,
+ * so the closest pair chosen at each step (near-ties are the norm once the max loss has spread
+ * the memories) is the same on every backend.
+ */
 function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: StageIObjective, options: StageIOptions): StageIResult {
-  const n = train.shape[0];
+  const [n, rows] = train.shape;
   const featureDim = initialWeightsT.shape[1];
-  const features = tf.matMul(train, initialWeightsT) as tf.Tensor2D;
-  const gram = float64Values(matMulTransposed(features, features));
+  // new Float64Array(typed array) converts natively; Float64Array.from iterates (10× slower)
+  const x = new Float64Array(train.dataSync() as Float32Array);
+  const w0 = new Float64Array(initialWeightsT.dataSync() as Float32Array);
+  const features = gemm64(x, w0, n, rows, featureDim);
   const { coefficients, losses } = trainMaxLossSgd({
-    kernel: float64Values(matMulTransposed(train, train)),
-    features: values(features),
-    gram,
+    kernel: gemm64(x, x, n, rows, n, false, true),
+    features,
+    gram: gemm64(features, features, n, featureDim, n, false, true),
     n,
     featureDim,
     epochs: options.epochs,
     learningRate: (step) => learningRateAt(step, options),
     plateau: options.plateau,
   });
-  // Wᵀ = W₀ᵀ − Xᵀ C
-  const weightsT = tf.tidy(() => {
-    const change = tf.matMul(tf.transpose(train), tf.tensor2d(Float32Array.from(coefficients), [n, featureDim]));
-    return tf.sub(initialWeightsT, change) as tf.Tensor2D;
-  });
+  const change = gemm64(x, coefficients, rows, n, featureDim, true);
+  for (let index = 0; index < change.length; index++) change[index] = w0[index] - change[index];
+  const trained = new Float32Array(change);
+  const weightsT = tf.tensor2d(trained, [rows, featureDim]);
   return { weightsT, losses, lossAfter: finalLoss(train, weightsT, full, options) };
 }
 
