@@ -8,6 +8,8 @@ import { runBench, type BenchRow } from '../experiments/bench.ts';
 import { defaultWorkers, runSweep } from '../experiments/sweep.ts';
 import { loadConfig } from '../config/load.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
+import { compareRecords } from '../experiments/agreement.ts';
+import type { ModelRecord } from '../experiments/records.ts';
 
 export interface BenchOptions {
   out: string;
@@ -15,14 +17,14 @@ export interface BenchOptions {
   config: string | false;
 }
 
-/** A whole sweep of `path` from scratch into a throw-away folder. */
-async function timeConfig(path: string, label: string, workers: number): Promise<BenchRow> {
+/** A whole sweep of `path` from scratch into a throw-away folder; its records for the agreement check. */
+async function timeConfig(path: string, label: string, workers: number): Promise<{ row: BenchRow; records: ModelRecord[] }> {
   const resultsDir = mkdtempSync(join(tmpdir(), 'uhop-bench-'));
   const started = performance.now();
-  await runSweep(loadConfig(path), { resultsDir, workers, force: true });
+  const result = await runSweep(loadConfig(path), { resultsDir, workers, force: true });
   const ms = performance.now() - started;
   rmSync(resultsDir, { recursive: true, force: true });
-  return { op: `whole run, ${workers} worker(s): uhop run ${path}`, backend: label, ms, gflops: NaN };
+  return { row: { op: `whole run, ${workers} worker(s): uhop run ${path}`, backend: label, ms, gflops: NaN }, records: result.cells.flatMap((c) => c.records) };
 }
 
 interface Variant {
@@ -50,6 +52,8 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   variants.push({ label: backend.choice, apply: () => (setBlasMatMul(false), blas?.setThreads(threads)), env: { UHOP_BLAS: 'off' }, wholeRuns: true });
 
   const rows: BenchRow[] = [];
+  /** Records of each kernel's whole run, to check that they agree. */
+  const runs = new Map<string, ModelRecord[]>();
   for (const variant of variants) {
     variant.apply();
     rows.push(...runBench(variant.label, repeats));
@@ -58,7 +62,9 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
       Object.assign(process.env, variant.env);
       for (const workers of [...new Set([defaultWorkers(), 1])]) {
         process.stderr.write(`timing ${options.config} on ${variant.label}, ${workers} worker(s)...\n`);
-        rows.push(await timeConfig(options.config, variant.label, workers));
+        const { row, records } = await timeConfig(options.config, variant.label, workers);
+        rows.push(row);
+        if (!runs.has(variant.label)) runs.set(variant.label, records);
       }
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];
@@ -72,6 +78,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const file = join(resolve(options.out), 'bench.csv');
   writeFileAtomic(file, stringify(rows, { header: true, columns: ['op', 'backend', 'ms', 'gflops'] }));
   console.log(`wrote ${file}${blas ? `; BLAS: ${blas.info.library}, ${blas.info.config}` : ''}`);
+  if (runs.size === 2) writeAgreement([...runs], options.out);
   if (!blas && backend.blasSkipped.length) console.log(`no BLAS: ${backend.blasSkipped.join('; ')}`);
 }
 
@@ -85,4 +92,15 @@ function printSideBySide(rows: BenchRow[]): void {
   for (const op of ops) {
     console.log([op.padEnd(62), ...labels.map((l) => cell(rows.find((r) => r.op === op && r.backend === l)).padStart(width))].join(' '));
   }
+}
+
+/** Largest relative difference per record field between the two kernels' whole runs. */
+function writeAgreement([[labelA, a], [labelB, b]]: Array<[string, ModelRecord[]]>, out: string): void {
+  const fields = compareRecords(a, b);
+  const file = join(resolve(out), 'agreement.csv');
+  writeFileAtomic(file, stringify(fields, { header: true, columns: ['field', 'maxRelative', 'where'] }));
+  console.log(`\nagreement of the whole runs, ${labelA} vs ${labelB} (largest relative difference over all cells):`);
+  for (const field of fields.slice(0, 8)) console.log(`  ${field.field.padEnd(18)} ${field.maxRelative.toExponential(1).padStart(8)}  ${field.where}`);
+  const exact = fields.filter((f) => f.maxRelative === 0).map((f) => f.field);
+  console.log(`  identical: ${exact.join(', ')}\nwrote ${file}`);
 }

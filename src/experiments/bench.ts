@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { stageIObjective } from '../featuremap/losses.ts';
+import { trainFeatureMap } from '../featuremap/train.ts';
+import { similarities } from '../hopfield/similarities.ts';
+import { stageIFloat64Flops } from './cost.ts';
 import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, type RetrievalSpec } from '../hopfield/retrieval.ts';
 
@@ -74,6 +77,20 @@ export function runBench(backend: string, repeats: number): BenchRow[] {
     const { value, grads } = tf.variableGrads(() => objective.apply(weightsT), [weightsT]);
     return [value, ...Object.values(grads)];
   });
+
+  // The whole Stage I of that cell on the float64 path (max loss, plain SGD, 100 steps)
+  const sgd = { loss: 'max', epochs: 100, lr: 10, lrSchedule: 'constant', optimizer: 'sgd', project: false, batchSize: null, plateau: null, bias: false, tau: 0.1, lossForm: 'coded' } as const;
+  record('stage I, max loss, 100 SGD steps, 250 memories (float64 path)', stageIFloat64Flops(n, d, d, sgd.epochs), () => trainFeatureMap(train, weightsT, sgd).weightsT);
+
+  // l1 scores (UHN's l1 similarity, fused JS loop): 500 queries on 500 memories
+  const l1Queries = uniformMatrix(500, d, 'l1-queries');
+  const l1Memories = uniformMatrix(500, d, 'l1-memories');
+  const l1Space = pixelSpace(l1Memories);
+  record('l1 scores, 500 queries x 500 memories', 3 * 500 * 500 * d, () =>
+    similarities.l1(l1Queries, l1Space.memories, { distanceSign: 'positive' }),
+  );
+  l1Space.dispose();
+  [l1Queries, l1Memories].forEach((t) => t.dispose());
 
   // Batched retrieval: 1000 queries on 1000 memories, one step.
   const memories = uniformMatrix(1000, d, 'retrieval-memories');
