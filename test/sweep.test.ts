@@ -148,3 +148,19 @@ test('uhop reproduce + verify: a recipe passes its claims, and a deliberately br
   assert.match(bad.stdout, /FAIL {2}uhop-capacity-mnist\/softmax-beats-mhn/);
   assert.equal(uhop('reproduce', 'no-such-recipe').code, 2);
 });
+
+test('agreement of two runs: largest relative difference per field, median error per model and M', async () => {
+  const { compareRecords } = await import('../src/experiments/agreement.ts');
+  type Record = Parameters<typeof compareRecords>[0][number];
+  const make = (seed: number, error: number, deltaMin: number) => ({ model: 'U-Hop', M: 10, featureDim: 4, seed, error, deltaMin, control: '' }) as unknown as Record;
+  const a = [make(1, 1, 0.5), make(2, 2, 0.5), make(3, 4, NaN)];
+  const b = [make(1, 1.1, 0.5), make(2, 2, 0.5), make(3, 4, NaN)];
+  const fields = compareRecords(a, b);
+  const byField = Object.fromEntries(fields.map((f) => [f.field, f]));
+  assert.ok(Math.abs(byField.error.maxRelative - 0.1 / 1.1) < 1e-12);
+  assert.match(byField.error.where, /seed=1: 1 vs 1.1/);
+  assert.equal(byField['median error'].maxRelative, 0, 'median of 1, 2, 4 and of 1.1, 2, 4 is 2 in both');
+  assert.equal(byField.deltaMin.maxRelative, 0, 'NaN in both runs counts as equal');
+  assert.equal(fields[0].field, 'error');
+  assert.throws(() => compareRecords(a, b.slice(0, 2)), /no record for U-Hop \| M=10/);
+});
