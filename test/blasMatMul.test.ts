@@ -114,9 +114,10 @@ function naiveProduct(a: Float64Array, b: Float64Array, m: number, k: number, n:
 
 test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all transpose flags, zeros and empty sizes', () => {
   const [m, k, n] = [6, 9, 4];
-  // zeros in A exercise the JS loop's skip
+  // zeros in A exercise the JS loop's skip (m = 6, even, and odd 5 below for the two-row pairing)
   const a = Float64Array.from(normalArray(rngFor('gemm64', 'a'), m * k), (v, i) => (i % 3 === 0 ? 0 : v));
-  const b = Float64Array.from(normalArray(rngFor('gemm64', 'b'), k * n));
+  // and a zero row of op(B) (the JS loop skips it): entries 2n…3n−1 as stored with no transpose
+  const b = Float64Array.from(normalArray(rngFor('gemm64', 'b'), k * n), (v, i) => (i >= 2 * n && i < 3 * n ? 0 : v));
   const paths = info.blas && activeBlas()?.dgemm ? [false, true] : [false];
   for (const useBlas of paths) {
     setBlasMatMul(useBlas);
@@ -127,6 +128,9 @@ test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all 
         product.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-12, `blas=${useBlas} ${transposeA}/${transposeB}[${i}]`));
       }
     }
+    const odd = gemm64(a.subarray(0, 5 * k), b, 5, k, n);
+    const oddExpected = naiveProduct(a.subarray(0, 5 * k), b, 5, k, n, false, false);
+    odd.forEach((value, i) => assert.ok(Math.abs(value - oddExpected[i]) < 1e-12, `odd m [${i}]`));
     assert.equal(gemm64(new Float64Array(0), new Float64Array(0), 0, 3, 0).length, 0);
     assert.deepEqual(Array.from(gemm64(new Float64Array(0), new Float64Array(0), 2, 0, 2)), [0, 0, 0, 0]);
   }
