@@ -3,11 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
-import { describeConfig, runCommand } from './run.ts';
-import { mergeCommand, reportCommand } from './results.ts';
-import { dataFetchCommand, dataListCommand } from './data.ts';
-import { reproduceCommand, verifyCommand } from './reproduce.ts';
-import { benchCommand } from './bench.ts';
+
+/**
+ * An action whose module loads when its command runs: `uhop validate` or `uhop --help` do not pay
+ * for tfjs, vega and resvg, and `uhop run` loads the plotting code while its workers start.
+ */
+function lazy<Module, Name extends keyof Module>(load: () => Promise<Module>, name: Name) {
+  return async (...args: unknown[]): Promise<void> => {
+    await ((await load())[name] as (...args: unknown[]) => unknown)(...args);
+  };
+}
 
 // `uhop ... | head` closes stdout early: that is not an error
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -46,14 +51,15 @@ Examples:
   uhop run configs/mnist.json --workers 2
   uhop run configs/mnist.json --shard 2/8 --out results/mnist-shard2`,
   )
-  .action(runCommand);
+  .action(lazy(() => import('./run.ts'), 'runCommand'));
 
 program
   .command('validate')
   .description('check a config and show what it would run')
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
-  .action((path: string, options: { set: string[] }) => {
+  .action(async (path: string, options: { set: string[] }) => {
+    const { describeConfig } = await import('./describe.ts');
     console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
   });
 
@@ -61,21 +67,21 @@ program
   .command('report')
   .description('rewrite the tables, plots and report.md of a results folder from its stored cells (no recompute)')
   .argument('<dir>', 'results folder written by uhop run')
-  .action(reportCommand);
+  .action(lazy(() => import('./results.ts'), 'reportCommand'));
 
 program
   .command('merge')
   .description('combine the results folders of shards of one config into one folder')
   .argument('<dirs...>', 'results folders (e.g. of uhop run --shard i/n)')
   .requiredOption('-o, --out <dir>', 'merged results folder')
-  .action(mergeCommand);
+  .action(lazy(() => import('./results.ts'), 'mergeCommand'));
 
 const data = program.command('data').description('datasets: what is on disk, and downloading them (only when asked)');
 data
   .command('list')
   .description('each dataset: available or not, where, size, sha256 against the pinned values')
   .option('--data-dir <dir>', 'look here first (then UHOP_DATA_DIR, ./data)')
-  .action(dataListCommand);
+  .action(lazy(() => import('./data.ts'), 'dataListCommand'));
 data
   .command('fetch')
   .description('download a dataset (mnist-full, fashion-mnist, cifar10) with resume and sha256 check')
@@ -83,7 +89,7 @@ data
   .option('--data-dir <dir>', 'where <name>/ is created (default ./data)')
   .option('--mirror <url>', 'base URL to download from instead of the canonical one')
   .option('--split <split>', 'only train or test (IDX datasets)')
-  .action(dataFetchCommand);
+  .action(lazy(() => import('./data.ts'), 'dataFetchCommand'));
 
 program
   .command('reproduce')
@@ -96,13 +102,13 @@ program
   .option('-s, --set <key=value>', 'override a config field of every run (repeatable)', collect, [])
   .option('-w, --workers <n>', 'worker threads per run (default: one per core)')
   .addHelpText('after', '\nThen: uhop verify results/paper   (checks every claim, exit 1 if one fails)')
-  .action(reproduceCommand);
+  .action(lazy(() => import('./reproduce.ts'), 'reproduceCommand'));
 
 program
   .command('verify')
   .description("check the papers' claims on reproduced results; writes claims.md and claims.csv")
   .argument('[dir]', 'results root of uhop reproduce', 'results/paper')
-  .action(verifyCommand);
+  .action(lazy(() => import('./reproduce.ts'), 'verifyCommand'));
 
 program
   .command('schema')
@@ -118,7 +124,7 @@ program
   .option('--repeats <n>', 'timed repetitions per operation', '5')
   .option('--config <file>', 'also time a whole run of this config on each kernel', 'configs/mnist.json')
   .option('--no-config', 'time the operations only')
-  .action(benchCommand);
+  .action(lazy(() => import('./bench.ts'), 'benchCommand'));
 
 function fail(error: unknown): never {
   if (error instanceof UserError) {

@@ -4,10 +4,9 @@ import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../config/errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../experiments/sweep.ts';
-import { expandCells } from '../experiments/grid.ts';
 import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
-import { runToFolder } from '../output/runToFolder.ts';
 import { progressReporter } from './progress.ts';
+import { describeConfig } from './describe.ts';
 
 export interface RunOptions {
   out?: string;
@@ -18,15 +17,6 @@ export interface RunOptions {
   workers?: string;
   shard?: string;
   dataDir?: string;
-}
-
-export function describeConfig(config: ResolvedConfig): string {
-  const cells = expandCells(config).length;
-  const dims = config.featureMap.dim ? ` × D_Φ ∈ {${config.featureMap.dim.join(', ')}}` : '';
-  return [
-    `${config.name}: ${cells} cells (M ∈ {${config.memories.join(', ')}}${dims} × ${config.seeds.length} seeds), parity ${config.parity}`,
-    `models: ${config.models.map((m) => m.name).join(', ')}`,
-  ].join('\n');
 }
 
 function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
@@ -68,6 +58,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   let outcome;
   try {
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
+    const { runToFolder } = await import('../output/runToFolder.ts');
     outcome = await runToFolder(config, sweep, options.shard ?? null);
   } finally {
     progress.stop();

@@ -2,7 +2,6 @@
 import type { ResolvedConfig } from '../config/parity.ts';
 import { runSweep, type SweepOptions, type SweepResult } from '../experiments/sweep.ts';
 import { buildManifest, type Manifest } from './manifest.ts';
-import { writeResults } from './writeResults.ts';
 
 export async function runToFolder(
   config: ResolvedConfig,
@@ -10,6 +9,8 @@ export async function runToFolder(
   shardLabel: string | null = null,
 ): Promise<{ result: SweepResult; manifest: Manifest }> {
   const startedAt = new Date();
+  // the plotting code (vega, resvg) loads while the workers start, not after the sweep
+  const writer = import('./writeResults.ts');
   const result = await runSweep(config, options);
   const manifest = buildManifest({
     startedAt,
@@ -25,6 +26,7 @@ export async function runToFolder(
     workers: result.workers,
     shard: shardLabel,
   });
+  const { writeResults } = await writer;
   await writeResults(options.resultsDir, config, result.cells, result.failed, manifest);
   return { result, manifest };
 }
