@@ -33,21 +33,23 @@ function hash128(text: string): [number, number, number, number] {
   return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
 }
 
-/** sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), 32-bit output. */
-function sfc32(a: number, b: number, c: number, d: number): Rng {
+/**
+ * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), 32-bit output. The state is kept as
+ * int32 (`| 0`): the same bits as uint32, but small integers to V8, where uint32 values above 2³¹
+ * would be boxed doubles and a draw would cost an allocation.
+ */
+export function sfc32(a: number, b: number, c: number, d: number): Rng {
+  a |= 0;
+  b |= 0;
+  c |= 0;
+  d |= 0;
   return {
     next(): number {
-      a >>>= 0;
-      b >>>= 0;
-      c >>>= 0;
-      d >>>= 0;
-      let t = (a + b) | 0;
+      d = (d + 1) | 0;
+      const t = (((a + b) | 0) + d) | 0;
       a = b ^ (b >>> 9);
       b = (c + (c << 3)) | 0;
-      c = (c << 21) | (c >>> 11);
-      d = (d + 1) | 0;
-      t = (t + d) | 0;
-      c = (c + t) | 0;
+      c = (((c << 21) | (c >>> 11)) + t) | 0;
       return (t >>> 0) / 4294967296;
     },
   };
