@@ -179,7 +179,7 @@ function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureS
     });
     out.steps = Math.max(out.steps, steps ?? spec.steps);
     const targetRows = tf.tensor2d(gatherRows({ images: context.memoryValues, dim: context.dim }, targets), [size, context.dim]);
-    out.errors.set(errorPerQuery(targetRows as tf.Tensor2D, states, config.metrics.clamp), start);
+    out.errors.set(errorPerQuery(targetRows, states, config.metrics.clamp), start);
     out.ends.set(argmaxRows(weights), start);
     // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
     const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);

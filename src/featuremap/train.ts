@@ -103,7 +103,6 @@ export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'los
 function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: StageIObjective, options: StageIOptions): StageIResult {
   const [n, rows] = train.shape;
   const featureDim = initialWeightsT.shape[1];
-  // new Float64Array(typed array) converts natively; Float64Array.from iterates (10× slower)
   const x = new Float64Array(train.dataSync() as Float32Array);
   const w0 = new Float64Array(initialWeightsT.dataSync() as Float32Array);
   const features = gemm64(x, w0, n, rows, featureDim);
@@ -119,8 +118,7 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
   });
   const change = gemm64(x, coefficients, rows, n, featureDim, true);
   for (let index = 0; index < change.length; index++) change[index] = w0[index] - change[index];
-  const trained = new Float32Array(change);
-  const weightsT = tf.tensor2d(trained, [rows, featureDim]);
+  const weightsT = tf.tensor2d(new Float32Array(change), [rows, featureDim]);
   return { weightsT, losses, lossAfter: finalLoss(train, weightsT, full, options) };
 }
 
