@@ -16,49 +16,82 @@ type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor
 
 const softmax: Separation = (scores) => tf.softmax(scores);
 
-/** Value of each row of `table` at column `column[row]`, with columns given as an int32 vector. */
-function pickColumn(table: tf.Tensor2D, column: tf.Tensor1D): tf.Tensor2D {
-  return tf.tidy(() => tf.sum(tf.mul(table, tf.oneHot(column, table.shape[1])), 1, true) as tf.Tensor2D);
-}
+type ThresholdRule = (sorted: Float64Array) => number;
 
-/** Rows sorted in descending order, and 1..M as a float row vector. */
-function sortedRows(z: tf.Tensor2D): { sorted: tf.Tensor2D; rank: tf.Tensor2D } {
-  const width = z.shape[1];
-  return { sorted: tf.topk(z, width, true).values as tf.Tensor2D, rank: tf.range(1, width + 1).reshape([1, width]) };
-}
+/** Sparsemax's τ from the row's candidates sorted descending: k = #{j : 1 + j·z_(j) > Σ_{r≤j} z_(r)}, τ = (Σ_{r≤k} z_(r) − 1)/k. */
+const sparsemaxThreshold: ThresholdRule = (sorted) => {
+  let cumulative = 0;
+  let k = 0;
+  let atK = 0;
+  for (let j = 1; j <= sorted.length; j++) {
+    cumulative += sorted[j - 1];
+    if (1 + j * sorted[j - 1] > cumulative) {
+      k++;
+      if (k === j) atK = cumulative;
+    }
+  }
+  return (atK - 1) / k;
+};
 
 /**
- * Sparsemax (Martins & Astudillo 2016): p = max(z − τ, 0), with z sorted descending,
- * k = max{j : 1 + j·z_(j) > Σ_{r≤j} z_(r)} and τ = (Σ_{r≤k} z_(r) − 1)/k; z = s − max(s).
+ * 1.5-entmax's τ (sort-based, Peters, Niculae & Martins 2019): τ_k = mean_k − sqrt(max(0, (1 − k·var_k)/k))
+ * over the top k, support = #{k : τ_k ≤ z_(k)}, τ* = τ_support.
  */
+const entmax15Threshold: ThresholdRule = (sorted) => {
+  let sum = 0;
+  let sumSquares = 0;
+  let support = 0;
+  let atSupport = NaN;
+  for (let k = 1; k <= sorted.length; k++) {
+    const value = sorted[k - 1];
+    sum += value;
+    sumSquares += value * value;
+    const mean = sum / k;
+    const sumSquaredDeviation = k * (sumSquares / k - mean * mean);
+    const tau = mean - Math.sqrt(Math.max(0, (1 - sumSquaredDeviation) / k));
+    if (tau <= value) {
+      support++;
+      if (support === k) atSupport = tau;
+    }
+  }
+  return atSupport;
+};
+
+/**
+ * Per row of z (each row's maximum is 0), the threshold τ of p = [z − τ]_+ (sparsemax) or
+ * [z − τ]_+² (1.5-entmax). Σp = 1 forces z_(1) − τ ≤ 1, so only entries above −1 can be in the
+ * support: only those are sorted (float64), not the whole row as tf.topk did (it was 90 % of a
+ * 4096-memory sparsemax run).
+ */
+function rowThresholds(z: tf.Tensor2D, rule: ThresholdRule): tf.Tensor2D {
+  const [rows, width] = z.shape;
+  const values = z.dataSync();
+  const thresholds = new Float32Array(rows);
+  const candidates = new Float64Array(width);
+  for (let r = 0; r < rows; r++) {
+    let count = 0;
+    for (let c = 0; c < width; c++) {
+      const value = values[r * width + c];
+      if (value > -1) candidates[count++] = value;
+    }
+    // a row of NaN has no candidate: its τ (and so its p) is NaN, as a broken model should show
+    thresholds[r] = count === 0 ? NaN : rule(candidates.subarray(0, count).sort().reverse());
+  }
+  return tf.tensor2d(thresholds, [rows, 1]);
+}
+
+/** Sparsemax (Martins & Astudillo 2016): p = max(z − τ, 0) with z = s − max(s). */
 const sparsemax: Separation = (scores) =>
   tf.tidy(() => {
     const z = tf.sub(scores, tf.max(scores, 1, true)) as tf.Tensor2D;
-    const { sorted, rank } = sortedRows(z);
-    const cumulative = tf.cumsum(sorted, 1) as tf.Tensor2D;
-    const inSupport = tf.greater(tf.add(1, tf.mul(rank, sorted)), cumulative);
-    const k = tf.sum(tf.cast(inSupport, 'int32'), 1) as tf.Tensor1D;
-    const tau = tf.div(tf.sub(pickColumn(cumulative, tf.sub(k, tf.scalar(1, 'int32'))), 1), tf.reshape(tf.cast(k, 'float32'), [-1, 1]));
-    return tf.relu(tf.sub(z, tau)) as tf.Tensor2D;
+    return tf.relu(tf.sub(z, rowThresholds(z, sparsemaxThreshold))) as tf.Tensor2D;
   });
 
-/**
- * Exact 1.5-entmax (Peters, Niculae & Martins 2019, sort-based): with z = (s − max s)/2 sorted
- * descending, τ_k = mean_k − sqrt(max(0, (1 − k·var_k)/k)) over the top k, the support size is
- * #{k : τ_k ≤ z_(k)} and p = max(z − τ*, 0)².
- */
+/** Exact 1.5-entmax: p = max(z − τ*, 0)² with z = (s − max s)/2. */
 const entmax15: Separation = (scores) =>
   tf.tidy(() => {
     const z = tf.div(tf.sub(scores, tf.max(scores, 1, true)), 2) as tf.Tensor2D;
-    const { sorted, rank } = sortedRows(z);
-    const mean = tf.div(tf.cumsum(sorted, 1), rank);
-    const meanSquare = tf.div(tf.cumsum(tf.square(sorted), 1), rank);
-    const sumSquaredDeviation = tf.mul(rank, tf.sub(meanSquare, tf.square(mean)));
-    const delta = tf.relu(tf.div(tf.sub(1, sumSquaredDeviation), rank));
-    const tau = tf.sub(mean, tf.sqrt(delta)) as tf.Tensor2D;
-    const support = tf.sum(tf.cast(tf.lessEqual(tau, sorted), 'int32'), 1) as tf.Tensor1D;
-    const tauStar = pickColumn(tau, tf.sub(support, tf.scalar(1, 'int32')));
-    return tf.square(tf.relu(tf.sub(z, tauStar))) as tf.Tensor2D;
+    return tf.square(tf.relu(tf.sub(z, rowThresholds(z, entmax15Threshold)))) as tf.Tensor2D;
   });
 
 /** Bisection iterations of α-entmax: the bracket has width ≤ 1, so 40 halvings reach float32 precision. */
