@@ -72,3 +72,16 @@ test('poly is the unnormalised power s^n', () => {
   assertClose(apply('poly', [[2, -1, 0.5]], 3)[0], [8, -1, 0.125], 1e-6, 'poly-3');
   assertClose(apply('poly', [[2, -1]], 10)[0], [1024, 1], 1e-3, 'poly-10');
 });
+
+test('sparsemax and 1.5-entmax on wide rows: many tied maxima, all entries near the top, one far winner', () => {
+  const width = 3000;
+  const rows = [
+    Array.from({ length: width }, (_, i) => (i % 3 === 0 ? 2 : -5 + i / width)), // 1000 tied maxima
+    Array.from(normalArray(rngFor('wide-rows', 1), width, 0.01)), // every entry within 1 of the max
+    Array.from({ length: width }, (_, i) => (i === 1234 ? 50 : i / width)), // one-hot
+  ];
+  for (const [name, reference] of [['sparsemax', oracle.sparsemax], ['entmax15', oracle.entmax15]] as const) {
+    const got = apply(name, rows);
+    rows.forEach((row, i) => assertClose(got[i], reference(row), 1e-6, `${name} wide row ${i}`));
+  }
+});
