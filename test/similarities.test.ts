@@ -64,7 +64,8 @@ test('every similarity matches a plain-JS computation, including the chunked dis
 test('l1 on non-negative memories (sparse-query path) = the plain sum, with zero, negative and positive query entries', () => {
   // memories ≥ 0 like pixels; queries with ~70 % zeros and some negative entries (Gaussian noise on pixels)
   const memories = randomRows(40, 784, 'm-pixels').map((row) => row.map((v, k) => (k % 5 === 0 ? 0 : Math.abs(v))));
-  const queries = randomRows(12, 784, 'q-sparse').map((row) => row.map((v, k) => (k % 10 < 7 ? 0 : v - 0.3)));
+  // even rows 85 % zeros (sparse form), odd rows 50 % (dense form): one call mixes both
+  const queries = randomRows(12, 784, 'q-sparse').map((row, i) => row.map((v, k) => ((i % 2 === 0 ? k % 20 < 17 : k % 2 === 0) ? 0 : v - 0.3)));
   const got = scores('l1', queries, memories, 'positive');
   queries.forEach((q, i) => assertClose(got[i], memories.map((xi) => references.l1(q, xi)), 1e-4, `row ${i}`));
   // a memory with one negative entry sends everything back to the dense path, same answers

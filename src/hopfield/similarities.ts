@@ -37,72 +37,87 @@ function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Ten
   const q = queries.dataSync() as Float32Array;
   const m = memories.dataSync() as Float32Array;
   const out = new Float32Array(count * memoryCount);
-  (m.every((v) => v >= 0) ? sparseQueryL1 : denseL1)(q, m, count, memoryCount, dim, out);
+  const sparse = m.every((v) => v >= 0) ? new SparseQueryL1(m, memoryCount, dim) : null;
+  for (let r = 0; r < count; r++) {
+    const row = q.subarray(r * dim, (r + 1) * dim);
+    const target = out.subarray(r * memoryCount, (r + 1) * memoryCount);
+    // the sparse form pays an indirection per entry: worth it for mostly-zero queries only
+    if (!sparse?.tryRow(row, target)) denseL1Row(row, m, memoryCount, dim, target);
+  }
   return tf.tensor2d(out, [count, memoryCount]);
 }
 
-type L1Kernel = (q: Float32Array, m: Float32Array, count: number, memoryCount: number, dim: number, out: Float32Array) => void;
-
-const denseL1: L1Kernel = (q, m, count, memoryCount, dim, out) => {
-  for (let r = 0; r < count; r++) {
-    const qOffset = r * dim;
-    for (let c = 0; c < memoryCount; c++) {
-      const mOffset = c * dim;
-      // four running sums: independent additions pipeline better than one chain
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 3 < dim; k += 4) {
-        s0 += Math.abs(q[qOffset + k] - m[mOffset + k]);
-        s1 += Math.abs(q[qOffset + k + 1] - m[mOffset + k + 1]);
-        s2 += Math.abs(q[qOffset + k + 2] - m[mOffset + k + 2]);
-        s3 += Math.abs(q[qOffset + k + 3] - m[mOffset + k + 3]);
-      }
-      for (; k < dim; k++) s0 += Math.abs(q[qOffset + k] - m[mOffset + k]);
-      out[r * memoryCount + c] = s0 + s1 + (s2 + s3);
+/** Σ_i |q_i − ξ_i| for one query against every memory, four running sums (they pipeline better than one chain). */
+function denseL1Row(q: Float32Array, m: Float32Array, memoryCount: number, dim: number, out: Float32Array): void {
+  for (let c = 0; c < memoryCount; c++) {
+    const offset = c * dim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let k = 0;
+    for (; k + 3 < dim; k += 4) {
+      s0 += Math.abs(q[k] - m[offset + k]);
+      s1 += Math.abs(q[k + 1] - m[offset + k + 1]);
+      s2 += Math.abs(q[k + 2] - m[offset + k + 2]);
+      s3 += Math.abs(q[k + 3] - m[offset + k + 3]);
     }
+    for (; k < dim; k++) s0 += Math.abs(q[k] - m[offset + k]);
+    out[c] = s0 + s1 + (s2 + s3);
   }
-};
+}
 
 /**
  * For memories ≥ 0 (pixels): |a − b| = a + b − 2·min(a, b), and min(0, b) = 0, so
- * Σ|q − ξ| = Σq + Σξ − 2·Σ_{q_i ≠ 0} min(q_i, ξ_i): a query visits only its non-zero entries
- * (a dropout-corrupted MNIST digit: about one in ten).
+ * Σ|q − ξ| = Σq + Σξ − 2·Σ_{q_i ≠ 0} min(q_i, ξ_i): a query visits only its non-zero entries (a
+ * dropout-corrupted MNIST digit: about one in ten). 2·min(a, b) is taken as a + b − |a − b|:
+ * no branch to mispredict.
  */
-const sparseQueryL1: L1Kernel = (q, m, count, memoryCount, dim, out) => {
-  const memorySums = new Float64Array(memoryCount);
-  for (let c = 0; c < memoryCount; c++) {
-    let sum = 0;
-    for (let k = 0; k < dim; k++) sum += m[c * dim + k];
-    memorySums[c] = sum;
+class SparseQueryL1 {
+  private readonly memorySums: Float64Array;
+  private readonly index: Int32Array;
+  private readonly value: Float64Array;
+
+  constructor(
+    private readonly m: Float32Array,
+    private readonly memoryCount: number,
+    private readonly dim: number,
+  ) {
+    this.memorySums = new Float64Array(memoryCount);
+    for (let c = 0; c < memoryCount; c++) {
+      let sum = 0;
+      for (let k = 0; k < dim; k++) sum += m[c * dim + k];
+      this.memorySums[c] = sum;
+    }
+    this.index = new Int32Array(dim);
+    this.value = new Float64Array(dim);
   }
-  const index = new Int32Array(dim);
-  const value = new Float64Array(dim);
-  for (let r = 0; r < count; r++) {
+
+  /** Writes the row's distances and returns true when at most a quarter of the query is non-zero. */
+  tryRow(q: Float32Array, out: Float32Array): boolean {
+    const { m, dim, index, value } = this;
     let nonZero = 0;
     let querySum = 0;
     for (let k = 0; k < dim; k++) {
-      const v = q[r * dim + k];
-      if (v !== 0) {
-        index[nonZero] = k;
-        value[nonZero++] = v;
-        querySum += v;
-      }
+      if (q[k] === 0) continue;
+      if (4 * (nonZero + 1) > dim) return false;
+      index[nonZero] = k;
+      value[nonZero++] = q[k];
+      querySum += q[k];
     }
-    for (let c = 0; c < memoryCount; c++) {
-      const mOffset = c * dim;
-      let overlap = 0;
+    for (let c = 0; c < this.memoryCount; c++) {
+      const offset = c * dim;
+      let twiceOverlap = 0;
       for (let t = 0; t < nonZero; t++) {
         const a = value[t];
-        const b = m[mOffset + index[t]];
-        overlap += a < b ? a : b;
+        const b = m[offset + index[t]];
+        twiceOverlap += a + b - Math.abs(a - b);
       }
-      out[r * memoryCount + c] = querySum + memorySums[c] - 2 * overlap;
+      out[c] = querySum + this.memorySums[c] - twiceOverlap;
     }
+    return true;
   }
-};
+}
 
 /**
  * Euclidean distances from ‖q − ξ‖² = ‖q‖² + ‖ξ‖² − 2⟨q, ξ⟩: one flag-free matMul. Rounding of
