@@ -82,15 +82,19 @@ export function runBench(backend: string, repeats: number): BenchRow[] {
   const sgd = { loss: 'max', epochs: 100, lr: 10, lrSchedule: 'constant', optimizer: 'sgd', project: false, batchSize: null, plateau: null, bias: false, tau: 0.1, lossForm: 'coded' } as const;
   record('stage I, max loss, 100 SGD steps, 250 memories (float64 path)', stageIFloat64Flops(n, d, d, sgd.epochs), () => trainFeatureMap(train, weightsT, sgd).weightsT);
 
-  // l1 scores (UHN's l1 similarity, fused JS loop): 500 queries on 500 memories
+  // l1 scores (UHN's l1 similarity, fused JS loop): 500 queries on 500 memories, dense queries and
+  // queries with 90 % zeros (a dropout-corrupted MNIST digit), which take the sparse form
   const l1Queries = uniformMatrix(500, d, 'l1-queries');
+  const l1Sparse = tf.tidy(() => tf.mul(l1Queries, tf.cast(tf.greater(uniformMatrix(500, d, 'l1-mask'), 0.9), 'float32'))) as tf.Tensor2D;
   const l1Memories = uniformMatrix(500, d, 'l1-memories');
   const l1Space = pixelSpace(l1Memories);
-  record('l1 scores, 500 queries x 500 memories', 3 * 500 * 500 * d, () =>
-    similarities.l1(l1Queries, l1Space.memories, { distanceSign: 'positive' }),
-  );
+  for (const [label, queries] of [['', l1Queries], [', 90 % zero queries', l1Sparse]] as const) {
+    record(`l1 scores, 500 queries x 500 memories${label}`, 3 * 500 * 500 * d, () =>
+      similarities.l1(queries, l1Space.memories, { distanceSign: 'positive' }),
+    );
+  }
   l1Space.dispose();
-  [l1Queries, l1Memories].forEach((t) => t.dispose());
+  [l1Queries, l1Sparse, l1Memories].forEach((t) => t.dispose());
 
   // Batched retrieval: 1000 queries on 1000 memories, one step.
   const memories = uniformMatrix(1000, d, 'retrieval-memories');
