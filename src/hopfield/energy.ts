@@ -24,7 +24,9 @@ export function hasEnergy(spec: RetrievalSpec): boolean {
 /** Tsallis α-entropy of each row of p (Shannon for α = 1). */
 function tsallisEntropy(p: tf.Tensor2D, alpha: number): tf.Tensor1D {
   if (alpha === 1) return tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), 1)) as tf.Tensor1D;
-  return tf.div(tf.sub(1, tf.sum(tf.pow(p, alpha), 1)), alpha * (alpha - 1)) as tf.Tensor1D;
+  // p^α through a product where α allows it: tf.pow is a slow transcendental on wasm
+  const powered = alpha === 2 ? tf.square(p) : alpha === 1.5 ? tf.mul(p, tf.sqrt(p)) : tf.pow(p, alpha);
+  return tf.div(tf.sub(1, tf.sum(powered, 1)), alpha * (alpha - 1)) as tf.Tensor1D;
 }
 
 /**
