@@ -1,5 +1,6 @@
 /** A dataset pool: every image a memory set or a query set can be drawn from, row-major. */
 import { createHash } from 'node:crypto';
+import { copyRows } from '../backend/rows.ts';
 export interface Pool {
   name: string;
   /** Pixels per image (d). */
@@ -18,12 +19,7 @@ export interface Pool {
 
 /** Copies the images with the given pool indices into one row-major matrix. */
 export function gatherRows(pool: Pick<Pool, 'images' | 'dim'>, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * pool.dim);
-  for (let r = 0; r < indices.length; r++) {
-    const k = indices[r];
-    out.set(pool.images.subarray(k * pool.dim, (k + 1) * pool.dim), r * pool.dim);
-  }
-  return out;
+  return copyRows(pool.images, pool.dim, indices);
 }
 
 export interface PoolFingerprint {

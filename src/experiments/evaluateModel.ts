@@ -7,7 +7,7 @@ import { median } from 'simple-statistics';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import { rowBlocks } from '../backend/blocks.ts';
-import { gatherRows } from '../data/pool.ts';
+import { copyRows } from '../backend/rows.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, stepLogits, type RetrievalSpec } from '../hopfield/retrieval.ts';
 import { matchTemperature } from '../hopfield/temperature.ts';
@@ -178,7 +178,7 @@ function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureS
       change.dispose();
     });
     out.steps = Math.max(out.steps, steps ?? spec.steps);
-    const targetRows = tf.tensor2d(gatherRows({ images: context.memoryValues, dim: context.dim }, targets), [size, context.dim]);
+    const targetRows = tf.tensor2d(copyRows(context.memoryValues, context.dim, targets), [size, context.dim]);
     out.errors.set(errorPerQuery(targetRows, states, config.metrics.clamp), start);
     out.ends.set(argmaxRows(weights), start);
     // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)

@@ -4,7 +4,7 @@
  * so both losses are written with the cosine (Gram) matrix: one flag-free matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { constantTimes, gram, normalizeRows } from '../backend/ops.ts';
+import { constantTimes, gram, logSumExpAll, normalizeRows } from '../backend/ops.ts';
 import { codedUhopPlusLoss, smoothMaxLoss } from './uhopPlusLoss.ts';
 import { upperPairs } from './pairs.ts';
 
@@ -41,7 +41,7 @@ export const averageSeparationLoss: SeparationLoss = (features) =>
   tf.tidy(() => {
     const n = features.shape[0];
     const pairs = (n * (n - 1)) / 2;
-    return tf.sub(tf.logSumExp(pairExponents(features)), Math.log(pairs)) as tf.Scalar;
+    return tf.sub(logSumExpAll(pairExponents(features)), Math.log(pairs)) as tf.Scalar;
   });
 
 export const separationLosses: Record<SeparationLossName, SeparationLoss> = {

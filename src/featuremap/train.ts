@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
+import { copyRows } from '../backend/rows.ts';
 import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 
@@ -137,12 +138,16 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
   let step = 0;
   let best = Infinity;
   let sinceBest = 0;
+  // minibatches are copied out of the training rows in JS (tf.gather is slow on wasm)
+  let trainValues: Float32Array | null = null;
+  const columns = train.shape[1];
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     let epochLoss = 0;
     const batches = epochBatches(n, options);
     for (const batch of batches) {
-      const rows = batch ? tf.gather(train, batch) : null;
-      const objective = rows ? stageIObjective(options.loss, rows as tf.Tensor2D, options) : full!;
+      if (batch) trainValues ??= train.dataSync() as Float32Array;
+      const rows = batch ? tf.tensor2d(copyRows(trainValues!, columns, batch), [batch.length, columns]) : null;
+      const objective = rows ? stageIObjective(options.loss, rows, options) : full!;
       if (adam) {
         const { value, grads } = tf.variableGrads(() => objective.apply(weightsT), [weightsT]);
         epochLoss += value.dataSync()[0];

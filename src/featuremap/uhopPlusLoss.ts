@@ -10,18 +10,18 @@
  * cosines that tends to max cos = 1 − Δ_min as τ → 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gram, gramStopRight, normalizeRows } from '../backend/ops.ts';
+import { gram, gramStopRight, logSumExpAll, normalizeRows } from '../backend/ops.ts';
 import { strictUpperOnes, upperPairs } from './pairs.ts';
 
 export function codedUhopPlusLoss(features: tf.Tensor2D, tau: number): tf.Scalar {
   return tf.tidy(() => {
     const n = features.shape[0];
     const s = tf.mul(gramStopRight(normalizeRows(features)), tf.tensor2d(strictUpperOnes(n), [n, n]));
-    const logSum = tf.logSumExp(tf.div(s, tau));
+    const logSum = logSumExpAll(tf.div(s, tau));
     return tf.div(tf.sub(logSum, Math.log((n * (n - 1)) / 2)), n) as tf.Scalar;
   });
 }
 
 export function smoothMaxLoss(features: tf.Tensor2D, tau: number): tf.Scalar {
-  return tf.tidy(() => tf.mul(tf.logSumExp(tf.div(upperPairs(gram(normalizeRows(features))), tau)), tau) as tf.Scalar);
+  return tf.tidy(() => tf.mul(logSumExpAll(tf.div(upperPairs(gram(normalizeRows(features))), tau)), tau) as tf.Scalar);
 }
