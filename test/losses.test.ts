@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { separationLosses, stageIObjective } from '../src/featuremap/losses.ts';
 import { learningRateAt, trainFeatureMap } from '../src/featuremap/train.ts';
+import { logSumExpAll } from '../src/backend/ops.ts';
 import { backend, assertClose, centralDifferences } from './helpers.ts';
 import * as oracle from './oracle.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
@@ -105,4 +106,20 @@ test('float64 max-loss SGD path = the tfjs objective differentiated step by step
     [fused.weightsT, tensor.weightsT].forEach((t) => t.dispose());
   }
   [xs, w0].forEach((t) => t.dispose());
+});
+
+test('fused log-sum-exp: value and gradient equal a plain-JS computation, −∞ entries included', () => {
+  const values = [
+    [0.3, -Infinity, 2.5],
+    [40, 39.5, -Infinity],
+  ];
+  const flat = values.flat();
+  const finite = flat.filter(Number.isFinite);
+  const max = Math.max(...finite);
+  const lse = max + Math.log(finite.reduce((acc, v) => acc + Math.exp(v - max), 0));
+  const x = tf.variable(tf.tensor2d(values));
+  const { value, grads } = tf.variableGrads(() => tf.mul(logSumExpAll(x), 3) as tf.Scalar, [x]);
+  assert.ok(Math.abs(value.dataSync()[0] - 3 * lse) < 1e-4, `${value.dataSync()[0]} vs ${3 * lse}`);
+  assertClose(grads[x.name].dataSync(), flat.map((v) => 3 * Math.exp(v - lse)), 1e-6, 'gradient = dy · softmax');
+  tf.dispose([x, value, ...Object.values(grads)]);
 });
