@@ -114,7 +114,7 @@ function naiveProduct(a: Float64Array, b: Float64Array, m: number, k: number, n:
 
 test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all transpose flags, zeros and empty sizes', () => {
   const [m, k, n] = [6, 9, 4];
-  // zeros in A exercise the JS loop's skip (m = 6, even, and odd 5 below for the two-row pairing)
+  // zeros in A exercise the JS loop's skip (m = 6 and 5: four-row blocks plus leftover rows)
   const a = Float64Array.from(normalArray(rngFor('gemm64', 'a'), m * k), (v, i) => (i % 3 === 0 ? 0 : v));
   // and a zero row of op(B) (the JS loop skips it): entries 2n…3n−1 as stored with no transpose
   const b = Float64Array.from(normalArray(rngFor('gemm64', 'b'), k * n), (v, i) => (i >= 2 * n && i < 3 * n ? 0 : v));

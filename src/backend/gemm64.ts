@@ -38,28 +38,36 @@ export function gemm64(a: Float64Array, b: Float64Array, m: number, k: number, n
       }
     }
   }
-  // two rows of C at a time: each row of B read once for both
-  for (let i = 0; i < m; i += 2) {
-    const pair = i + 1 < m;
+  // four rows of C at a time: each row of B is read once for all four (then the last rows one by one)
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
     const row0 = i * n;
-    const row1 = row0 + n;
+    const [row1, row2, row3] = [row0 + n, row0 + 2 * n, row0 + 3 * n];
     for (let r = 0; r < rowCount; r++) {
       const p = rows[r];
-      const scale0 = left[i * k + p];
-      const scale1 = pair ? left[(i + 1) * k + p] : 0;
-      if (scale0 === 0 && scale1 === 0) continue;
+      const s0 = left[i * k + p];
+      const s1 = left[(i + 1) * k + p];
+      const s2 = left[(i + 2) * k + p];
+      const s3 = left[(i + 3) * k + p];
+      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue;
       const from = p * n;
-      if (scale1 === 0) {
-        for (let j = 0; j < n; j++) c[row0 + j] += scale0 * right[from + j];
-      } else if (scale0 === 0) {
-        for (let j = 0; j < n; j++) c[row1 + j] += scale1 * right[from + j];
-      } else {
-        for (let j = 0; j < n; j++) {
-          const value = right[from + j];
-          c[row0 + j] += scale0 * value;
-          c[row1 + j] += scale1 * value;
-        }
+      for (let j = 0; j < n; j++) {
+        const value = right[from + j];
+        c[row0 + j] += s0 * value;
+        c[row1 + j] += s1 * value;
+        c[row2 + j] += s2 * value;
+        c[row3 + j] += s3 * value;
       }
+    }
+  }
+  for (; i < m; i++) {
+    const row = i * n;
+    for (let r = 0; r < rowCount; r++) {
+      const p = rows[r];
+      const scale = left[i * k + p];
+      if (scale === 0) continue;
+      const from = p * n;
+      for (let j = 0; j < n; j++) c[row + j] += scale * right[from + j];
     }
   }
   return c;
