@@ -18,16 +18,8 @@ export function initialWeightsT(inputDim: number, featureDim: number, options: I
   const w = normalArray(rng, featureDim * inputDim, std);
   const rows = options.bias ? inputDim + 1 : inputDim;
   const wT = new Float32Array(rows * featureDim);
-  // transposed in 32 × 32 tiles: a plain double loop strides through memory on every write
-  const TILE = 32;
-  for (let row0 = 0; row0 < featureDim; row0 += TILE) {
-    for (let col0 = 0; col0 < inputDim; col0 += TILE) {
-      const rowEnd = Math.min(row0 + TILE, featureDim);
-      const colEnd = Math.min(col0 + TILE, inputDim);
-      for (let row = row0; row < rowEnd; row++) {
-        for (let col = col0; col < colEnd; col++) wT[col * featureDim + row] = w[row * inputDim + col];
-      }
-    }
+  for (let row = 0; row < featureDim; row++) {
+    for (let col = 0; col < inputDim; col++) wT[col * featureDim + row] = w[row * inputDim + col];
   }
   if (options.bias) {
     const bound = 1 / Math.sqrt(inputDim);
