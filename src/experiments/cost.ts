@@ -12,12 +12,12 @@ export interface CellCost {
   retrievalFlops: number;
 }
 
-/** Multiply-adds of Stage I on the float64 path: X W₀ᵀ, X Xᵀ, F₀ F₀ᵀ, Xᵀ C once, rank-4 Gram updates per step. */
+/** FLOPs of Stage I on the float64 path: X W₀ᵀ and Xᵀ C (2nd·D each), X Xᵀ and F₀ F₀ᵀ (symmetric, ≈ n²d and n²D), ~10n² per step. */
 export function stageIFloat64Flops(n: number, dim: number, featureDim: number, epochs: number): number {
   return 4 * n * dim * featureDim + n * n * (dim + featureDim) + epochs * 10 * n * n;
 }
 
-/** Multiply-adds of the dominant products (elementwise work ignored, l1 counted as 3 ops per term). */
+/** FLOPs of the dominant products (elementwise work ignored, l1 counted as 3 ops per term). */
 export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number): CellCost {
   const M = cell.memories;
   const D = cell.featureDim ?? dim;
