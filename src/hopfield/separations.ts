@@ -20,17 +20,15 @@ type ThresholdRule = (sorted: Float64Array) => number;
 
 /** Sparsemax's τ from the row's candidates sorted descending: k = #{j : 1 + j·z_(j) > Σ_{r≤j} z_(r)}, τ = (Σ_{r≤k} z_(r) − 1)/k. */
 const sparsemaxThreshold: ThresholdRule = (sorted) => {
-  let cumulative = 0;
+  const cumulative = new Float64Array(sorted.length);
+  let sum = 0;
   let k = 0;
-  let atK = 0;
   for (let j = 1; j <= sorted.length; j++) {
-    cumulative += sorted[j - 1];
-    if (1 + j * sorted[j - 1] > cumulative) {
-      k++;
-      if (k === j) atK = cumulative;
-    }
+    sum += sorted[j - 1];
+    cumulative[j - 1] = sum;
+    if (1 + j * sorted[j - 1] > sum) k++;
   }
-  return (atK - 1) / k;
+  return (cumulative[k - 1] - 1) / k;
 };
 
 /**
@@ -38,23 +36,20 @@ const sparsemaxThreshold: ThresholdRule = (sorted) => {
  * over the top k, support = #{k : τ_k ≤ z_(k)}, τ* = τ_support.
  */
 const entmax15Threshold: ThresholdRule = (sorted) => {
+  const taus = new Float64Array(sorted.length);
   let sum = 0;
   let sumSquares = 0;
   let support = 0;
-  let atSupport = NaN;
   for (let k = 1; k <= sorted.length; k++) {
     const value = sorted[k - 1];
     sum += value;
     sumSquares += value * value;
     const mean = sum / k;
     const sumSquaredDeviation = k * (sumSquares / k - mean * mean);
-    const tau = mean - Math.sqrt(Math.max(0, (1 - sumSquaredDeviation) / k));
-    if (tau <= value) {
-      support++;
-      if (support === k) atSupport = tau;
-    }
+    taus[k - 1] = mean - Math.sqrt(Math.max(0, (1 - sumSquaredDeviation) / k));
+    if (taus[k - 1] <= value) support++;
   }
-  return atSupport;
+  return taus[support - 1];
 };
 
 /**
