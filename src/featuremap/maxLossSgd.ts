@@ -71,8 +71,8 @@ function dot(a: Float64Array, b: Float64Array): number {
  * rows are ever read, and F = F₀ − K C lets a row join late, f_r = F₀[r] − Σ_s K[r, s] C[s].
  */
 class ActiveRows {
-  readonly rows = new Map<number, Float64Array>();
-  readonly coefficients = new Map<number, Float64Array>();
+  /** Per tracked row r: its current feature f_r and its accumulated coefficient C[r]. */
+  private readonly tracked = new Map<number, { feature: Float64Array; coefficient: Float64Array }>();
 
   constructor(
     private readonly initial: Float64Array,
@@ -82,27 +82,27 @@ class ActiveRows {
   ) {}
 
   feature(r: number): Float64Array {
-    let row = this.rows.get(r);
-    if (!row) {
-      row = this.initial.slice(r * this.dim, (r + 1) * this.dim);
-      for (const [s, c] of this.coefficients) {
+    let entry = this.tracked.get(r);
+    if (!entry) {
+      const feature = this.initial.slice(r * this.dim, (r + 1) * this.dim);
+      for (const [s, { coefficient }] of this.tracked) {
         const weight = this.kernel[r * this.n + s];
-        for (let k = 0; k < this.dim; k++) row[k] -= weight * c[k];
+        for (let k = 0; k < this.dim; k++) feature[k] -= weight * coefficient[k];
       }
-      this.rows.set(r, row);
-      this.coefficients.set(r, new Float64Array(this.dim));
+      entry = { feature, coefficient: new Float64Array(this.dim) };
+      this.tracked.set(r, entry);
     }
-    return row;
+    return entry.feature;
   }
 
   /** Wᵀ −= x_i g_iᵀ + x_j g_jᵀ: every tracked row r moves by K[r,i] g_i + K[r,j] g_j. */
   move(i: number, gi: Float64Array, j: number, gj: Float64Array): void {
-    for (const [r, row] of this.rows) {
+    for (const [r, { feature }] of this.tracked) {
       const a = this.kernel[i * this.n + r];
       const b = this.kernel[j * this.n + r];
-      for (let k = 0; k < this.dim; k++) row[k] -= a * gi[k] + b * gj[k];
+      for (let k = 0; k < this.dim; k++) feature[k] -= a * gi[k] + b * gj[k];
     }
-    const [ci, cj] = [this.coefficients.get(i)!, this.coefficients.get(j)!];
+    const [ci, cj] = [this.tracked.get(i)!.coefficient, this.tracked.get(j)!.coefficient];
     for (let k = 0; k < this.dim; k++) {
       ci[k] += gi[k];
       cj[k] += gj[k];
@@ -112,7 +112,7 @@ class ActiveRows {
   /** C as a dense n × D matrix. */
   dense(): Float64Array {
     const out = new Float64Array(this.n * this.dim);
-    for (const [r, c] of this.coefficients) out.set(c, r * this.dim);
+    for (const [r, { coefficient }] of this.tracked) out.set(coefficient, r * this.dim);
     return out;
   }
 }
