@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { applyOverride, loadConfig, parseOverride, readConfigFile, validateConfig } from '../src/config/load.ts';
 import { resolveConfig } from '../src/config/parity.ts';
 import { configJsonSchema } from '../src/config/schema.ts';
-import { UserError } from '../src/config/errors.ts';
+import { UserError } from '../src/errors.ts';
 import { withReference } from '../scripts/update-readme.ts';
 
 test('--set values are parsed as JSON when they can be, else kept as strings', () => {

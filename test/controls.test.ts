@@ -11,7 +11,7 @@ import { resolveConfig } from '../src/config/parity.ts';
 import { validateConfig } from '../src/config/load.ts';
 import { loadPool } from '../src/data/registry.ts';
 import { gatherRows } from '../src/data/pool.ts';
-import { UserError } from '../src/config/errors.ts';
+import { UserError } from '../src/errors.ts';
 import { backend } from './helpers.ts';
 
 before(backend);

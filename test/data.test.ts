@@ -15,7 +15,7 @@ import { selectMemoryIndices } from '../src/data/memorySet.ts';
 import { debianFashionMnistFolder } from '../src/data/locate.ts';
 import { fetchDataset } from '../src/data/fetch.ts';
 import type { CatalogDataset } from '../src/data/catalog.ts';
-import { UserError } from '../src/config/errors.ts';
+import { UserError } from '../src/errors.ts';
 import { rngFor } from '../src/random/prng.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'uhop-data-'));

@@ -150,7 +150,7 @@ test('uhop reproduce + verify: a recipe passes its claims, and a deliberately br
 });
 
 test('agreement of two runs: largest relative difference per field, median error per model and M', async () => {
-  const { compareRecords } = await import('../src/experiments/agreement.ts');
+  const { compareRecords } = await import('../src/bench/agreement.ts');
   type Record = Parameters<typeof compareRecords>[0][number];
   const make = (seed: number, error: number, deltaMin: number) => ({ model: 'U-Hop', M: 10, featureDim: 4, seed, error, deltaMin, control: '' }) as unknown as Record;
   const a = [make(1, 1, 0.5), make(2, 2, 0.5), make(3, 4, NaN)];

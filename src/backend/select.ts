@@ -4,7 +4,7 @@
  * libtensorflow, which fails offline), so a failed import just moves on to the next choice.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { findBlas, type Blas, type BlasInfo } from './blas.ts';
 import { useBlasMatMul } from './blasMatMul.ts';
 

@@ -4,11 +4,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { activeBlas, initBackend, setBlasMatMul } from '../backend/select.ts';
-import { runBench, type BenchRow } from '../experiments/bench.ts';
-import { defaultWorkers, runSweep } from '../experiments/sweep.ts';
+import { runBench, type BenchRow } from '../bench/bench.ts';
+import { defaultWorkers, runSweep } from '../runs/sweep.ts';
 import { loadConfig } from '../config/load.ts';
-import { writeFileAtomic } from '../output/atomic.ts';
-import { compareRecords } from '../experiments/agreement.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { compareRecords } from '../bench/agreement.ts';
 import type { ModelRecord } from '../experiments/records.ts';
 
 export interface BenchOptions {

@@ -1,7 +1,7 @@
 /** `uhop data list` and `uhop data fetch NAME`. */
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { catalog } from '../data/catalog.ts';
 import { fetchDataset, type FetchProgress } from '../data/fetch.ts';
 import { datasetStatuses } from '../data/status.ts';

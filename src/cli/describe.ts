@@ -1,6 +1,6 @@
 /** One-paragraph description of a config: what `uhop validate` prints and `uhop run --dry-run` starts with. */
 import type { ResolvedConfig } from '../config/parity.ts';
-import { expandCells } from '../experiments/grid.ts';
+import { expandCells } from '../runs/grid.ts';
 
 export function describeConfig(config: ResolvedConfig): string {
   const cells = expandCells(config).length;

@@ -1,6 +1,6 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
 

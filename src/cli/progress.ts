@@ -1,6 +1,6 @@
 /** Sweep progress: a bar with ETA and per-worker status on a terminal, one line per cell otherwise. */
 import cliProgress from 'cli-progress';
-import type { SweepProgress } from '../experiments/sweep.ts';
+import type { SweepProgress } from '../runs/sweep.ts';
 import type { CellKey } from '../experiments/cell.ts';
 
 const describe = (cell: CellKey) => `M=${cell.memories} seed=${cell.seed}`;

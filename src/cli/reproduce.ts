@@ -2,12 +2,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
-import { expandCells } from '../experiments/grid.ts';
-import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
-import { writeFileAtomic } from '../output/atomic.ts';
+import { expandCells } from '../runs/grid.ts';
+import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';

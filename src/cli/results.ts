@@ -1,8 +1,8 @@
 /** `uhop report DIR` and `uhop merge DIR... --out OUT`: tables from stored cells, no recompute. */
 import { resolve } from 'node:path';
-import { mergeResultsFolders, readResultsFolder } from '../experiments/resultsFolder.ts';
+import { mergeResultsFolders, readResultsFolder } from '../runs/resultsFolder.ts';
 import { writeResults } from '../output/writeResults.ts';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 
 export async function reportCommand(directory: string): Promise<void> {
   const folder = readResultsFolder(resolve(directory));

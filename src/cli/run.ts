@@ -2,9 +2,9 @@
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
-import { UserError } from '../config/errors.ts';
-import { parseShard, planSweep, type SweepPlan } from '../experiments/sweep.ts';
-import { benchRates, cellCost, estimateSeconds } from '../experiments/cost.ts';
+import { UserError } from '../errors.ts';
+import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
+import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { progressReporter } from './progress.ts';
 import { describeConfig } from './describe.ts';
 
@@ -58,7 +58,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   let outcome;
   try {
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
-    const { runToFolder } = await import('../output/runToFolder.ts');
+    const { runToFolder } = await import('../runs/runToFolder.ts');
     outcome = await runToFolder(config, sweep, options.shard ?? null);
   } finally {
     progress.stop();

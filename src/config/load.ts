@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../errors.ts';
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);

@@ -3,7 +3,7 @@
  * channel-major (1024 red, 1024 green, 1024 blue, rows of 32).
  */
 import { dirname } from 'node:path';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { catalog } from './catalog.ts';
 import { readDataFile } from './files.ts';
 import { howToGet, locateSplit } from './locate.ts';

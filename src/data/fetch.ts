@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { extract } from 'tar';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import type { CatalogDataset, CatalogFile } from './catalog.ts';
 
 export interface FetchProgress {

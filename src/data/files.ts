@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 
 export interface ReadFile {
   path: string;

@@ -2,7 +2,7 @@
  * IDX files (LeCun's MNIST format, also Fashion-MNIST): big-endian header with a magic number
  * (0x0803 for unsigned-byte 3-d images, 0x0801 for 1-d labels) and the dimensions, then bytes.
  */
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 
 export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;

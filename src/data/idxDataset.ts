@@ -1,6 +1,6 @@
 /** Full MNIST and Fashion-MNIST pools from IDX files (gzipped or not). */
 import { dirname } from 'node:path';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { catalog } from './catalog.ts';
 import { readDataFile } from './files.ts';
 import { IMAGES_MAGIC, LABELS_MAGIC, parseIdx } from './idx.ts';

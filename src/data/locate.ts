@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { catalog, type CatalogDataset } from './catalog.ts';
 
 let debianFolder: string | null | undefined;

@@ -1,5 +1,5 @@
 /** Which pool images are the memories of a cell. */
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { permutation, type Rng } from '../random/prng.ts';
 import type { Pool } from './pool.ts';
 

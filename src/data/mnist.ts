@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Pool } from './pool.ts';
 import { sha256Of } from './files.ts';
 

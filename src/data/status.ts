@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { catalog, checksumStatus, type CatalogDataset } from './catalog.ts';
 import { locateSplit } from './locate.ts';
 import { sha256OfFile } from './fetch.ts';

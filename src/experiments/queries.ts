@@ -1,6 +1,6 @@
 /** The queries of a cell: memories (corrupted later), pinned pool indices, or independent images. */
 import type { ResolvedConfig } from '../config/parity.ts';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { gatherRows, type Pool } from '../data/pool.ts';
 import { permutation, rngFor } from '../random/prng.ts';
 import type { CellKey } from './records.ts';

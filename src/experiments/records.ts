@@ -108,6 +108,23 @@ export interface ModelTiming {
   retrievalMs: number;
 }
 
+/** A finished cell as stored in a results folder's cells/ (the cache). */
+export interface CachedCell extends CellKey {
+  key: string;
+  records: ModelRecord[];
+  timings: ModelTiming[];
+  trace: TraceRow[];
+  queries?: QueryRow[];
+  finishedAt: string;
+}
+
+/** A cell whose last attempt failed (retried on the next run). */
+export interface FailedCell extends CellKey {
+  key: string;
+  error: string;
+  failedAt: string;
+}
+
 export interface CellResult {
   records: ModelRecord[];
   timings: ModelTiming[];

@@ -1,7 +1,7 @@
 /** Stage I of a cell: Φ_0 from the cell's generator, trained on the memories the config says. */
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedConfig } from '../config/parity.ts';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { rngFor } from '../random/prng.ts';
 import { initialWeightsT } from '../featuremap/linear.ts';
 import { trainFeatureMap } from '../featuremap/train.ts';

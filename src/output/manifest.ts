@@ -1,36 +1,6 @@
-/** What produced a result: versions, backend, data, math version, git commit, machine, times, cells. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, hostname, platform, release } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+/** manifest.json: what produced a result (gathered by src/runs/provenance.ts). */
 import type { BackendInfo } from '../backend/select.ts';
 import type { PoolFingerprint } from '../data/pool.ts';
-import { mathVersion } from '../experiments/cellKey.ts';
-
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function packageVersion(name: string): string | null {
-  try {
-    const require = createRequire(join(projectRoot, 'package.json'));
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return null;
-  }
-}
-
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-}
-
-function gitCommit(): string | null {
-  try {
-    return git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
-  } catch {
-    return null;
-  }
-}
 
 export interface Manifest {
   uhop: string;
@@ -49,42 +19,4 @@ export interface Manifest {
   cells: { total: number; cached: number; ran: number; failed: number };
   workers: number;
   shard: string | null;
-}
-
-export interface ManifestInput {
-  startedAt: Date;
-  backend: BackendInfo;
-  dataset: PoolFingerprint;
-  cellKeys: string[];
-  cells: Manifest['cells'];
-  workers: number;
-  shard: string | null;
-}
-
-export function buildManifest(input: ManifestInput): Manifest {
-  const cpuList = cpus();
-  const own = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
-  return {
-    uhop: own.version,
-    command: process.argv.slice(2),
-    startedAt: input.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    gitCommit: gitCommit(),
-    mathVersion: mathVersion(),
-    backend: input.backend,
-    versions: {
-      node: process.versions.node,
-      '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs'),
-      '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
-      '@tensorflow/tfjs-node': packageVersion('@tensorflow/tfjs-node'),
-      '@tensorflow/tfjs-node-gpu': packageVersion('@tensorflow/tfjs-node-gpu'),
-      koffi: packageVersion('koffi'),
-    },
-    machine: { hostname: hostname(), platform: platform(), release: release(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? 'unknown' },
-    dataset: input.dataset,
-    cellKeys: input.cellKeys,
-    cells: input.cells,
-    workers: input.workers,
-    shard: input.shard,
-  };
 }

@@ -1,6 +1,6 @@
 /** report.md: one page, readable on GitHub, with how a result was made and what it says. */
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { FailedCell } from '../experiments/cache.ts';
+import type { FailedCell } from '../experiments/records.ts';
 import type { Manifest } from './manifest.ts';
 
 const captions: Record<string, string> = {

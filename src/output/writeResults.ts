@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { CachedCell, FailedCell } from '../experiments/cache.ts';
-import { writeFileAtomic } from './atomic.ts';
+import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { cellsCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { formatIssues } from '../config/load.ts';
 
 const metric = z.enum(['error', 'successRate', 'exactRate', 'metastableShare', 'sepLossFinal', 'deltaMin']);

@@ -1,8 +1,8 @@
 /** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one subfolder per varied value). */
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { runToFolder } from '../output/runToFolder.ts';
-import { writeFileAtomic } from '../output/atomic.ts';
+import { runToFolder } from '../runs/runToFolder.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
 
 export type ProfileName = 'ci' | 'full';

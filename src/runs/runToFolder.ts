@@ -1,7 +1,7 @@
 /** Runs a config's sweep into a results folder and writes its tables, plots, report and manifest. */
 import type { ResolvedConfig } from '../config/parity.ts';
-import { runSweep, type SweepOptions, type SweepResult } from '../experiments/sweep.ts';
-import { buildManifest, type Manifest } from './manifest.ts';
+import { runSweep, type SweepOptions, type SweepResult } from './sweep.ts';
+import { buildManifest, type Manifest } from './provenance.ts';
 
 export async function runToFolder(
   config: ResolvedConfig,
@@ -10,7 +10,7 @@ export async function runToFolder(
 ): Promise<{ result: SweepResult; manifest: Manifest }> {
   const startedAt = new Date();
   // the plotting code (vega, resvg) loads while the workers start, not after the sweep
-  const writer = import('./writeResults.ts');
+  const writer = import('../output/writeResults.ts');
   const result = await runSweep(config, options);
   const manifest = buildManifest({
     startedAt,

@@ -3,7 +3,7 @@
  * of the per-model records, the largest relative difference over all cells and where it occurred.
  */
 import { median } from 'simple-statistics';
-import type { ModelRecord } from './records.ts';
+import type { ModelRecord } from '../experiments/records.ts';
 
 export interface FieldAgreement {
   /** A record field, or "median error" (over seeds, per model and M: what the tables show). */

@@ -7,7 +7,7 @@ import { normalArray, rngFor } from '../random/prng.ts';
 import { stageIObjective } from '../featuremap/losses.ts';
 import { trainFeatureMap } from '../featuremap/train.ts';
 import { similarities } from '../hopfield/similarities.ts';
-import { stageIFloat64Flops } from './cost.ts';
+import { stageIFloat64Flops } from '../runs/cost.ts';
 import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, type RetrievalSpec } from '../hopfield/retrieval.ts';
 

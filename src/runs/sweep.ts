@@ -5,11 +5,11 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../config/parity.ts';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { initBackend, type BackendInfo } from '../backend/select.ts';
 import { loadPool } from '../data/registry.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
-import type { CellKey } from './cell.ts';
+import type { CellKey } from '../experiments/cell.ts';
 import { expandCells } from './grid.ts';
 import { cellKey } from './cellKey.ts';
 import {

@@ -5,23 +5,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../output/atomic.ts';
-import type { CellKey, ModelRecord, ModelTiming, QueryRow, TraceRow } from './cell.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import type { CachedCell, FailedCell } from '../experiments/records.ts';
 
-export interface CachedCell extends CellKey {
-  key: string;
-  records: ModelRecord[];
-  timings: ModelTiming[];
-  trace: TraceRow[];
-  queries?: QueryRow[];
-  finishedAt: string;
-}
+export type { CachedCell, FailedCell } from '../experiments/records.ts';
 
-export interface FailedCell extends CellKey {
-  key: string;
-  error: string;
-  failedAt: string;
-}
 
 export const cellsFolder = (resultsDir: string) => join(resultsDir, 'cells');
 const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.json`);

@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { PoolFingerprint } from '../data/pool.ts';
-import type { CellKey } from './cell.ts';
+import type { CellKey } from '../experiments/cell.ts';
 
 const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,10 +23,7 @@ const mathSources = [
   'backend/ops.ts',
   'backend/blocks.ts',
   'backend/blasMatMul.ts',
-  'experiments/cell.ts',
-  'experiments/queries.ts',
-  'experiments/stageOne.ts',
-  'experiments/evaluateModel.ts',
+  'experiments',
 ];
 
 function filesUnder(path: string): string[] {

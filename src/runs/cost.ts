@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { CellKey } from './cell.ts';
+import type { CellKey } from '../experiments/cell.ts';
 import { fusedMaxLossApplies } from '../featuremap/train.ts';
 
 export interface CellCost {

@@ -1,9 +1,9 @@
 /** Reading a results folder back (config, manifest, cells) and merging shard folders into one. */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { Manifest } from '../output/manifest.ts';
+import type { Manifest } from './provenance.ts';
 import { canonicalJson } from './cellKey.ts';
 import { cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
 import { expandCells } from './grid.ts';

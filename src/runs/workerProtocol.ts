@@ -1,7 +1,7 @@
 /** Messages between the sweep and its worker threads. */
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { BackendInfo } from '../backend/select.ts';
-import type { CellKey, CellResult } from './cell.ts';
+import type { CellKey, CellResult } from '../experiments/cell.ts';
 
 export interface CellTask {
   config: ResolvedConfig;

@@ -1,7 +1,7 @@
 /** Runs one cell and classifies what happened, in the main thread or in a worker. */
-import { UserError } from '../config/errors.ts';
+import { UserError } from '../errors.ts';
 import { loadPool } from '../data/registry.ts';
-import { runCell } from './cell.ts';
+import { runCell } from '../experiments/cell.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {

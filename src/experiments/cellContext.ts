@@ -1,0 +1,31 @@
+/** What the models of one cell share: memories, queries, targets, the pixel and Stage I spaces. */
+import type * as tf from '@tensorflow/tfjs';
+import type { ResolvedConfig } from '../config/parity.ts';
+import type { FeatureSpace } from '../hopfield/featureSpace.ts';
+import type { StageI } from './stageOne.ts';
+import type { CellKey } from './records.ts';
+
+/** Everything the models of a cell share. */
+export interface CellContext {
+  config: ResolvedConfig;
+  cell: CellKey;
+  dim: number;
+  backend: string;
+  memories: tf.Tensor2D;
+  /** The memories' row-major values (rows are copied from here, not gathered on the backend). */
+  memoryValues: Float32Array;
+  queries: tf.Tensor2D;
+  /** Memory position each query was built from. */
+  targets: Int32Array;
+  nearest: Int32Array;
+  /** Labels of the memories, null when the pool has a single class. */
+  memoryLabels: Int32Array | null;
+  raw: { deltaMin: number; meanCosine: number };
+  /** Pool indices of the memories and of the queries (for queries.csv). */
+  memoryIndices: Int32Array;
+  queryIndices: Int32Array;
+  pixels: FeatureSpace;
+  stage: StageI | null;
+  /** Geometry and feature norms of the memories in a space, computed once per space. */
+  spaceFacts(space: FeatureSpace): { geometry: { deltaMin: number; meanCosine: number }; norms: { mean: number; max: number } };
+}
