@@ -64,7 +64,7 @@ test('in a cell: the temperature-matched baseline reaches its reference scale, t
     { name: 'U-Hop normalised', featureMap: true, control: 'normalized', beta: 30 },
   ]);
   const pool = loadPool(config.dataset);
-  const { records } = runCell(config, pool, { memories: 12, seed: 3 }, await backend());
+  const { records } = await runCell(config, pool, { memories: 12, seed: 3 }, await backend());
   const by = Object.fromEntries(records.map((r) => [r.model, r]));
   assert.deepEqual(records.map((r) => r.model), config.models.map((m) => m.name), 'records in config order');
   assert.ok(Math.abs(by['MHN matched'].logitScale / by['U-Hop'].logitScale - 1) < 1e-3);
@@ -94,14 +94,14 @@ test('pinned queries replay a query set: only those memories are queried, in ord
     corruption: { type: 'none' },
     metrics: { perQuery: true },
   });
-  const { records, queries } = runCell(config, loadPool(config.dataset), { memories: 8, seed: 3 }, await backend());
+  const { records, queries } = await runCell(config, loadPool(config.dataset), { memories: 8, seed: 3 }, await backend());
   assert.equal(records[0].exactRate, 1, 'uncorrupted queries of distinct digits retrieve themselves');
   assert.ok(records[0].distinctEnds === 3);
   // queries.csv rows: pool indices in the pinned order, each ending at its own memory
   assert.deepEqual(queries!.map((q) => [q.queryIndex, q.targetIndex, q.endIndex]), [[300, 300, 300], [5, 5, 5], [9000, 9000, 9000]]);
   assert.ok(queries!.every((q) => q.error < 1e-6 && q.support >= 1));
   const bad = controlsConfig([{ name: 'MHN' }], { dataset: { name: 'mnist', indices, queryIndices: [6] }, memories: [8] });
-  assert.throws(() => runCell(bad, loadPool(bad.dataset), { memories: 8, seed: 3 }, 'x'), (e: unknown) => e instanceof UserError && /queryIndices: 6 is not a memory/.test(e.message));
+  await assert.rejects(() => runCell(bad, loadPool(bad.dataset), { memories: 8, seed: 3 }, 'x'), (e: unknown) => e instanceof UserError && /queryIndices: 6 is not a memory/.test(e.message));
 });
 
 test('control settings are validated with paths', () => {
@@ -122,10 +122,10 @@ test('large query × memory products run in row blocks with the same results (UH
     { memories: [40], retrieval: { steps: 3 } },
   );
   const pool = loadPool(config.dataset);
-  const whole = runCell(config, pool, { memories: 40, seed: 3 }, await backend());
+  const whole = await runCell(config, pool, { memories: 40, seed: 3 }, await backend());
   process.env.UHOP_BLOCK_ENTRIES = String(40 * 7); // 7 queries per block, and blocks in Δ_min and nearest memories
   try {
-    const blocked = runCell(config, pool, { memories: 40, seed: 3 }, await backend());
+    const blocked = await runCell(config, pool, { memories: 40, seed: 3 }, await backend());
     whole.records.forEach((a, i) => {
       const b = blocked.records[i];
       for (const key of ['error', 'exactRate', 'deltaMin', 'meanCos', 'metastableShare', 'convergedTarget', 'endNearest', 'distinctEnds', 'stepsUsed'] as const) {

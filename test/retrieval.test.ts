@@ -122,7 +122,7 @@ test('MHN softmax error of a pinned MNIST memory set matches an independent plai
     ),
   );
   const pool = loadPool(config.dataset);
-  const [record] = runCell(config, pool, { memories: 12, seed: 7 }, await backend()).records;
+  const [record] = (await runCell(config, pool, { memories: 12, seed: 7 }, await backend())).records;
   const memoryRows = gatherRows(pool, pinned);
   const queryRows = corrupt(memoryRows, pool.dim, config.corruption, rngFor(7, 12, 'query'));
   const expected = oracle.mhnSoftmaxError(oracle.toRows(memoryRows, pool.dim), oracle.toRows(queryRows, pool.dim));

@@ -13,14 +13,22 @@ import { pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { nearestMemories, pairGeometry, rowNorms } from '../metrics/diagnostics.ts';
 import { runStageOne, type StageI } from './stageOne.ts';
 import { chooseQueries } from './queries.ts';
-import { evaluateModels, type CellContext } from './evaluateModel.ts';
+import { evaluateModels, spaceById, type CellContext } from './evaluateModel.ts';
+import { cellShare, localRunner, newToken, type BlockRunner, type CellShare, type SpaceId } from './blockRunner.ts';
 import type { CellKey, CellResult } from './records.ts';
 
 export { CellFailure } from './records.ts';
 export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, TraceRow } from './records.ts';
 
 /** `queryPool`: the test split, when queries.from is "test". */
-export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string, queryPool?: Pool): CellResult {
+export async function runCell(
+  config: ResolvedConfig,
+  pool: Pool,
+  cell: CellKey,
+  backend: string,
+  queryPool?: Pool,
+  runner: BlockRunner = localRunner,
+): Promise<CellResult> {
   const dim = pool.dim;
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
   const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
@@ -34,6 +42,7 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
   const pixels = pixelSpace(memories);
   const facts = new Map<FeatureSpace, ReturnType<CellContext['spaceFacts']>>();
   let stage: StageI | null = null;
+  let share: CellShare | null = null;
   try {
     stage = config.models.some((model) => model.featureMap) ? runStageOne(config, memories, dim, cell) : null;
     const nearest = nearestMemories(queries, memories);
@@ -45,6 +54,7 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       memories,
       memoryValues: memoryRows,
       queries,
+      queryValues: queryRows,
       // a query not built from a memory is aimed at its nearest memory
       targets: chosen.targets ?? nearest,
       nearest,
@@ -58,8 +68,14 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
         if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
         return facts.get(space)!;
       },
+      share: () => {
+        const spaces: SpaceId[] = ['pixels', ...(stage ? (['learned'] as const) : [])];
+        if (stage && config.models.some((m) => m.featureMap && m.control === 'norm-matched')) spaces.push('norm-matched');
+        share ??= cellShare(newToken(), (id) => ({ ...context, space: spaceById(id, context) }), spaces);
+        return share;
+      },
     };
-    return evaluateModels(context);
+    return await evaluateModels(context, runner);
   } finally {
     stage?.dispose();
     pixels.dispose();

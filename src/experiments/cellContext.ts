@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { StageI } from './stageOne.ts';
 import type { CellKey } from './records.ts';
+import type { CellShare } from './blockRunner.ts';
 
 /** Everything the models of a cell share. */
 export interface CellContext {
@@ -15,6 +16,8 @@ export interface CellContext {
   /** The memories' row-major values (rows are copied from here, not gathered on the backend). */
   memoryValues: Float32Array;
   queries: tf.Tensor2D;
+  /** The queries' row-major values (blocks of queries are made from here). */
+  queryValues: Float32Array;
   /** Memory position each query was built from. */
   targets: Int32Array;
   nearest: Int32Array;
@@ -27,5 +30,7 @@ export interface CellContext {
   pixels: FeatureSpace;
   stage: StageI | null;
   /** Geometry and feature norms of the memories in a space, computed once per space. */
+  /** The cell's inputs in shareable form (SharedArrayBuffers), made on first need. */
+  share(): CellShare;
   spaceFacts(space: FeatureSpace): { geometry: { deltaMin: number; meanCosine: number }; norms: { mean: number; max: number } };
 }

@@ -12,15 +12,22 @@ import { summarizeEnds } from '../metrics/diagnostics.ts';
 import { supportHistogram } from '../metrics/metastable.ts';
 import type { CellContext } from './cellContext.ts';
 import { temperatureFor } from './temperatureMatch.ts';
-import { retrieveInBlocks } from './retrieveInBlocks.ts';
+import { mergeBlocks, supportThreshold, type QueryOutcome } from './retrieveInBlocks.ts';
+import { localRunner, type BlockJob, type BlockRunner, type CellBlocks, type SpaceId } from './blockRunner.ts';
+import { rowBlocks } from '../backend/blocks.ts';
 import { CellFailure, type CellResult, type ModelRecord, type ModelTiming, type QueryRow, type TraceRow } from './records.ts';
 
 export type { CellContext } from './cellContext.ts';
 
 /** The space a model scores in. */
-function spaceOf(model: ModelSpec, context: CellContext): FeatureSpace {
-  if (!model.featureMap || !context.stage) return context.pixels;
-  return model.control === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
+function spaceIdOf(model: ModelSpec, context: CellContext): SpaceId {
+  if (!model.featureMap || !context.stage) return 'pixels';
+  return model.control === 'norm-matched' ? 'norm-matched' : 'learned';
+}
+
+export function spaceById(id: SpaceId, context: CellContext): FeatureSpace {
+  if (id === 'pixels' || !context.stage) return context.pixels;
+  return id === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
 }
 
 function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
@@ -38,23 +45,46 @@ function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
   return spec;
 }
 
-/** Models without a temperature match first (their logit scales are the targets), records in config order. */
-export function evaluateModels(context: CellContext): CellResult {
+/** The query blocks of one model as jobs. */
+function jobsOf(model: ModelSpec, spec: RetrievalSpec, context: CellContext): BlockJob[] {
+  const { config, cell, dim } = context;
+  const spaceId = spaceIdOf(model, context);
+  const width = spaceId === 'pixels' ? dim : (cell.featureDim ?? dim);
+  const settings = { spec, supportThreshold: supportThreshold(config, model), clamp: config.metrics.clamp, convergedRadius: config.metrics.convergedRadius };
+  // per step: scores (query × memories × width) and the output Ξp (query × memories × d); then the convergence check
+  const perQuery = 2 * cell.memories * ((width + dim) * spec.steps + dim);
+  return rowBlocks(context.queries.shape[0], cell.memories).map((block) => ({ spaceId, settings, block, flops: perQuery * block.size }));
+}
+
+/**
+ * Models without a temperature match first, all their blocks at once (their logit scales are the
+ * targets), then each temperature-matched control; records in config order.
+ */
+export async function evaluateModels(context: CellContext, runner: BlockRunner = localRunner): Promise<CellResult> {
   const { config } = context;
   const scales = new Map<string, number>();
   const results = new Map<string, ModelResult>();
-  const ordered = [...config.models].sort((a, b) => Number(a.control === 'temperature-matched') - Number(b.control === 'temperature-matched'));
+  const blocks: CellBlocks = {
+    inputs: (id) => ({ ...context, space: spaceById(id, context), queryValues: context.queryValues }),
+    share: () => context.share(),
+  };
+  const run = async (models: Array<{ model: ModelSpec; spec: RetrievalSpec }>) => {
+    const jobs = models.map(({ model, spec }) => jobsOf(model, spec, context));
+    const outcomes = await runner.run(jobs.flat(), blocks);
+    let next = 0;
+    models.forEach(({ model, spec }, i) => {
+      const mine = outcomes.slice(next, (next += jobs[i].length));
+      const result = evaluateModel(model, spec, spaceById(spaceIdOf(model, context), context), context, mergeBlocks(context.queries.shape[0], mine));
+      scales.set(model.name, result.record.logitScale);
+      results.set(model.name, result);
+    });
+  };
+  await run(config.models.filter((m) => m.control !== 'temperature-matched').map((model) => ({ model, spec: specOf(model, config) })));
   const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
-  for (const model of ordered) {
-    let spec = specOf(model, config);
-    const space = spaceOf(model, context);
-    if (model.control === 'temperature-matched') {
-      const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
-      spec = { ...spec, beta: temperatureFor(space, context.queries, spec, target) };
-    }
-    const result = evaluateModel(model, spec, space, context);
-    scales.set(model.name, result.record.logitScale);
-    results.set(model.name, result);
+  for (const model of config.models.filter((m) => m.control === 'temperature-matched')) {
+    const spec = specOf(model, config);
+    const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
+    await run([{ model, spec: { ...spec, beta: temperatureFor(spaceById(spaceIdOf(model, context), context), context.queries, spec, target) } }]);
   }
   const inOrder = config.models.map((model) => results.get(model.name)!);
   const result: CellResult = { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };
@@ -69,11 +99,10 @@ interface ModelResult {
   queries: QueryRow[];
 }
 
-function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): ModelResult {
+function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext, outcome: QueryOutcome): ModelResult {
   const { config, cell, stage } = context;
-  const started = performance.now();
+  const started = performance.now() - outcome.ms;
   const featureDim = cell.featureDim ?? context.dim;
-  const outcome = retrieveInBlocks(model, spec, space, context);
   const { errors, sizes, converged, steps, badStep } = outcome;
   const scale = median(Array.from(outcome.gaps));
   const ends = summarizeEnds(outcome.ends, context.targets, context.nearest, context.memoryLabels);

@@ -1,8 +1,12 @@
-/** The retrieval of one model over a cell's queries, in row blocks when queries × memories is large. */
+/**
+ * The retrieval of one model over a cell's queries, in row blocks when queries × memories is large.
+ * A block is a job of its own (`retrieveBlock`), so the blocks of a big cell can run on several
+ * worker threads; `mergeBlocks` puts the blocks together in block order, so the numbers do not
+ * depend on where (or in which order) the blocks ran.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
-import { rowBlocks } from '../backend/blocks.ts';
 import { copyRows } from '../backend/rows.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieve, type RetrievalSpec } from '../hopfield/retrieval.ts';
@@ -10,13 +14,47 @@ import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { errorPerQuery } from '../metrics/retrievalError.ts';
 import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
 import { convergence, supportSizes } from '../metrics/metastable.ts';
-import type { CellContext } from './cellContext.ts';
 
 /** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly) and exact non-zeros for sparse ones. */
-function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
+export function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
   const setting = config.metrics.supportThreshold;
   if (setting !== 'auto') return setting;
   return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
+}
+
+/** What a block of queries needs besides its rows: the settings of the model and the metrics. */
+export interface BlockSettings {
+  spec: RetrievalSpec;
+  supportThreshold: number;
+  clamp: boolean;
+  convergedRadius: number;
+}
+
+/** The cell's data a block reads: memories (tensor and values), the space, all queries and targets. */
+export interface BlockInputs {
+  memories: tf.Tensor2D;
+  memoryValues: Float32Array;
+  space: FeatureSpace;
+  dim: number;
+  queryValues: Float32Array;
+  targets: Int32Array;
+}
+
+/** What one block of queries produced. */
+export interface BlockOutcome {
+  start: number;
+  errors: Float32Array;
+  ends: Int32Array;
+  sizes: Int32Array;
+  gaps: Float32Array;
+  /** Shares of the block's queries converged to their target, to another memory, to none. */
+  converged: { target: number; other: number; none: number };
+  steps: number;
+  /** First step with a non-finite state or weight, 0 when none. */
+  badStep: number;
+  /** Per step: sums over the block's queries of energy and move, and the block size. */
+  perStep: Array<{ energy: number; change: number; count: number }>;
+  ms: number;
 }
 
 /** What the query blocks of one model produce, put together. */
@@ -28,15 +66,55 @@ export interface QueryOutcome {
   converged: { target: number; other: number; none: number };
   steps: number;
   badStep: number;
-  /** Per step: sums over queries of energy and move, and how many queries ran that step. */
   perStep: Array<{ energy: number; change: number; count: number }>;
+  /** Summed wall time of the blocks. */
+  ms: number;
 }
 
-/** Runs the retrieval of one model over the queries, in row blocks when queries × memories is large. */
-export function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): QueryOutcome {
-  const { config } = context;
-  const count = context.queries.shape[0];
-  const blocks = rowBlocks(count, context.cell.memories);
+/** Retrieval and metrics of queries start … start + size − 1 of one model. */
+export function retrieveBlock(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }): BlockOutcome {
+  const started = performance.now();
+  const { spec } = settings;
+  const { start, size } = block;
+  const { dim, space } = inputs;
+  const out: BlockOutcome = {
+    start,
+    errors: new Float32Array(size),
+    ends: new Int32Array(size),
+    sizes: new Int32Array(size),
+    gaps: new Float32Array(size),
+    converged: { target: 0, other: 0, none: 0 },
+    steps: 0,
+    badStep: 0,
+    perStep: [],
+    ms: 0,
+  };
+  const withEnergy = hasEnergy(spec);
+  const queries = tf.tensor2d(inputs.queryValues.subarray(start * dim, (start + size) * dim), [size, dim]);
+  const targets = inputs.targets.subarray(start, start + size);
+  const { states, weights, steps } = retrieve(inputs.memories, space, queries, spec, (step, result) => {
+    if (step === 1) out.gaps.set(logitGaps(result.logits));
+    if (!(allFinite(result.states) && allFinite(result.weights)) && (out.badStep === 0 || step < out.badStep)) out.badStep = step;
+    const change = tf.sum(result.change);
+    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights) * size : NaN;
+    out.perStep[step - 1] = { energy, change: change.dataSync()[0], count: size };
+    change.dispose();
+  });
+  out.steps = steps ?? spec.steps;
+  const targetRows = tf.tensor2d(copyRows(inputs.memoryValues, dim, targets), [size, dim]);
+  out.errors.set(errorPerQuery(targetRows, states, settings.clamp));
+  out.ends.set(argmaxRows(weights));
+  // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
+  const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
+  out.sizes.set(supportSizes(separated as tf.Tensor2D, settings.supportThreshold));
+  out.converged = convergence(states, inputs.memories, targets, settings.convergedRadius, inputs.memoryValues);
+  tf.dispose([states, weights, targetRows, separated, queries]);
+  out.ms = performance.now() - started;
+  return out;
+}
+
+/** The blocks of one model, in block order, as one outcome over all `count` queries. */
+export function mergeBlocks(count: number, blocks: BlockOutcome[]): QueryOutcome {
   const out: QueryOutcome = {
     errors: new Float32Array(count),
     ends: new Int32Array(count),
@@ -46,33 +124,24 @@ export function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: F
     steps: 0,
     badStep: 0,
     perStep: [],
+    ms: 0,
   };
-  const withEnergy = hasEnergy(spec);
-  for (const { start, size } of blocks) {
-    const queries = blocks.length === 1 ? context.queries : (tf.slice(context.queries, [start, 0], [size, -1]) as tf.Tensor2D);
-    const targets = context.targets.subarray(start, start + size);
-    const { states, weights, steps } = retrieve(context.memories, space, queries, spec, (step, result) => {
-      if (step === 1) out.gaps.set(logitGaps(result.logits), start);
-      if (!(allFinite(result.states) && allFinite(result.weights)) && (out.badStep === 0 || step < out.badStep)) out.badStep = step;
-      const change = tf.sum(result.change);
-      const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights) * size : NaN;
-      const slot = (out.perStep[step - 1] ??= { energy: 0, change: 0, count: 0 });
-      slot.energy += energy;
-      slot.change += change.dataSync()[0];
-      slot.count += size;
-      change.dispose();
+  for (const block of [...blocks].sort((a, b) => a.start - b.start)) {
+    const size = block.errors.length;
+    out.errors.set(block.errors, block.start);
+    out.ends.set(block.ends, block.start);
+    out.sizes.set(block.sizes, block.start);
+    out.gaps.set(block.gaps, block.start);
+    for (const key of ['target', 'other', 'none'] as const) out.converged[key] += (block.converged[key] * size) / count;
+    out.steps = Math.max(out.steps, block.steps);
+    if (block.badStep > 0 && (out.badStep === 0 || block.badStep < out.badStep)) out.badStep = block.badStep;
+    block.perStep.forEach((step, i) => {
+      const slot = (out.perStep[i] ??= { energy: 0, change: 0, count: 0 });
+      slot.energy += step.energy;
+      slot.change += step.change;
+      slot.count += step.count;
     });
-    out.steps = Math.max(out.steps, steps ?? spec.steps);
-    const targetRows = tf.tensor2d(copyRows(context.memoryValues, context.dim, targets), [size, context.dim]);
-    out.errors.set(errorPerQuery(targetRows, states, config.metrics.clamp), start);
-    out.ends.set(argmaxRows(weights), start);
-    // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
-    const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
-    out.sizes.set(supportSizes(separated as tf.Tensor2D, supportThreshold(config, model)), start);
-    const converged = convergence(states, context.memories, targets, config.metrics.convergedRadius, context.memoryValues);
-    for (const key of ['target', 'other', 'none'] as const) out.converged[key] += (converged[key] * size) / count;
-    tf.dispose([states, weights, targetRows, separated]);
-    if (queries !== context.queries) queries.dispose();
+    out.ms += block.ms;
   }
   return out;
 }

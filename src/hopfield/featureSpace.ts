@@ -9,6 +9,8 @@ export interface FeatureSpace {
   /** Features of some states (rows), as a new tensor. */
   project(states: tf.Tensor2D): tf.Tensor2D;
   memories: MemoryFeatures;
+  /** Φ's parameters, for a linear space (another thread rebuilds the space from them). */
+  linear?: { weightsT: tf.Tensor2D; bias: tf.Tensor2D | null };
   dispose(): void;
 }
 
@@ -37,5 +39,5 @@ export function linearSpace(memories: tf.Tensor2D, weightsT: tf.Tensor2D, bias?:
   const project = (states: tf.Tensor2D) =>
     offset ? tf.tidy(() => tf.add(tf.matMul(states, weights), offset) as tf.Tensor2D) : (tf.matMul(states, weights) as tf.Tensor2D);
   const rows = project(memories);
-  return withMemoryFeatures(rows, project, offset ? [rows, weights, offset] : [rows, weights]);
+  return { ...withMemoryFeatures(rows, project, offset ? [rows, weights, offset] : [rows, weights]), linear: { weightsT: weights, bias: offset } };
 }

@@ -2,13 +2,14 @@
 import { UserError } from '../errors.ts';
 import { loadPool } from '../data/registry.ts';
 import { runCell } from '../experiments/cell.ts';
+import type { BlockRunner } from '../experiments/blockRunner.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
-export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {
+export async function runCellTask(task: CellTask, backendLabel: string, runner?: BlockRunner): Promise<CellOutcome> {
   try {
     const { dataset, queries } = task.config;
     const queryPool = queries.from === 'test' && 'split' in dataset ? loadPool({ ...dataset, split: 'test' }, task.dataDir) : undefined;
-    return { kind: 'done', result: runCell(task.config, loadPool(dataset, task.dataDir), task.cell, backendLabel, queryPool) };
+    return { kind: 'done', result: await runCell(task.config, loadPool(dataset, task.dataDir), task.cell, backendLabel, queryPool, runner) };
   } catch (error) {
     if (error instanceof UserError) return { kind: 'user-error', error: error.message };
     // CellFailure (NaN/Inf) and unexpected errors alike: recorded, retried on the next run

@@ -24,6 +24,7 @@ import {
 import { runCellTask } from './runOneCell.ts';
 import { cellCost } from './cost.ts';
 import { WorkerPool } from './workerPool.ts';
+import { shareThreshold } from './parallel.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export interface Shard {
@@ -114,7 +115,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   removeStaleTemporaries(resultsDir);
   const plan = await planSweep(config, resultsDir, options);
   const pending = plan.cells.filter((cell) => !cell.cached);
-  const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), pending.length));
+  // a cell big enough to share its blocks keeps every requested worker busy on its own
+  const requested = options.workers ?? defaultWorkers();
+  const big = pending.some((cell) => cellCost(config, cell, plan.data.dim).retrievalFlops >= shareThreshold());
+  const workers = Math.max(1, Math.min(requested, big ? requested : pending.length));
   progress.onPlan?.(plan, pending.length, workers);
 
   let done = 0;
@@ -144,7 +148,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   if (workers === 1) {
     for (const task of tasks) {
       progress.onCellStart?.(task.cell, 0);
-      record(task.planned, runCellTask(task, plan.backend.label), 0);
+      record(task.planned, await runCellTask(task, plan.backend.label), 0);
       await new Promise((resolve) => setImmediate(resolve)); // let progress bars redraw between cells
     }
   } else {

@@ -1,13 +1,78 @@
-/** A worker thread of the sweep: its own tfjs backend, one cell at a time. */
+/**
+ * A worker thread of the sweep: its own tfjs backend. It runs cells, and blocks of big cells —
+ * its own and other workers' — whenever the main thread hands it one.
+ */
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/select.ts';
+import { RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
+import { retrieveBlock, type BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import { runCellTask } from './runOneCell.ts';
-import type { CellTask, WorkerMessage } from './workerProtocol.ts';
+import { shouldShare } from './parallel.ts';
+import type { SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const backend = await initBackend();
-
 const send = (message: WorkerMessage) => port.postMessage(message);
-port.on('message', (task: CellTask) => send({ kind: 'outcome', outcome: runCellTask(task, backend.label) }));
+
+/** Cells this worker is running (their blocks use its own tensors) and cells rebuilt for other workers' blocks. */
+const own = new Map<string, CellBlocks>();
+const rebuilt = new Map<string, RebuiltCell>();
+const waiting = new Map<number, { resolve(outcomes: BlockOutcome[]): void; reject(error: Error): void }>();
+let requests = 0;
+
+/** Hands a big cell's blocks to the pool (this worker takes its share of them while it waits). */
+const poolRunner: BlockRunner = {
+  run: async (jobs, cell) => {
+    if (!shouldShare(jobs)) return jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.settings, job.block));
+    const share = cell.share();
+    own.set(share.token, cell);
+    const request = ++requests;
+    const outcomes = new Promise<BlockOutcome[]>((resolve, reject) => waiting.set(request, { resolve, reject }));
+    send({ kind: 'jobs', request, jobs: jobs.map((job) => ({ share, job })) });
+    return outcomes;
+  },
+};
+
+function runJob({ share, job }: SharedJob): BlockOutcome {
+  if (process.env.UHOP_DEBUG_JOBS) console.error(`job ${share.token} ${job.spaceId} ${job.block.start}+${job.block.size} own=${own.has(share.token)}`);
+  let inputs = own.get(share.token)?.inputs(job.spaceId);
+  if (!inputs) {
+    let cell = rebuilt.get(share.token);
+    if (!cell) rebuilt.set(share.token, (cell = new RebuiltCell(share)));
+    inputs = cell.inputs(job.spaceId);
+  }
+  return retrieveBlock(inputs, job.settings, job.block);
+}
+
+port.on('message', async (message: ToWorker) => {
+  switch (message.kind) {
+    case 'cell': {
+      const outcome = await runCellTask(message.task, backend.label, poolRunner);
+      send({ kind: 'outcome', outcome });
+      return;
+    }
+    case 'job': {
+      let outcome: BlockOutcome | { error: string };
+      try {
+        outcome = runJob(message.job);
+      } catch (error) {
+        outcome = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      }
+      send({ kind: 'job-result', id: message.id, outcome });
+      return;
+    }
+    case 'jobs-done': {
+      const pending = waiting.get(message.request)!;
+      waiting.delete(message.request);
+      if (message.error) pending.reject(new Error(message.error));
+      else pending.resolve(message.outcomes);
+      return;
+    }
+    case 'release':
+      own.delete(message.token);
+      rebuilt.get(message.token)?.dispose();
+      rebuilt.delete(message.token);
+  }
+});
 send({ kind: 'ready', backend });

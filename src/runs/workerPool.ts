@@ -1,7 +1,8 @@
 /** A pool of worker threads running cells, each thread with its own tfjs backend. */
 import { Worker } from 'node:worker_threads';
 import type { BackendInfo } from '../backend/select.ts';
-import type { CellOutcome, CellTask, WorkerMessage } from './workerProtocol.ts';
+import type { BlockOutcome } from '../experiments/retrieveInBlocks.ts';
+import type { CellOutcome, CellTask, SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
 interface Slot {
   worker: Worker;
@@ -35,31 +36,90 @@ export class WorkerPool {
     return this.slots[0].backend;
   }
 
-  /** Runs tasks on free workers as they free up; `onDone` sees each outcome with its worker index. */
+  /**
+   * Runs tasks on free workers as they free up; `onDone` sees each outcome with its worker index.
+   * A worker running a big cell may hand out its blocks: they go first to whichever worker is free,
+   * the waiting owner included, so one big cell uses every worker.
+   */
   async runAll<T extends CellTask>(
     tasks: T[],
     onStart: (task: T, worker: number) => void,
     onDone: (task: T, outcome: CellOutcome, worker: number) => void,
   ): Promise<void> {
+    const states = this.slots.map(() => ({ cell: null as T | null, waiting: false, inJob: false, tokens: new Set<string>() }));
+    const queue: Array<{ request: Request; index: number }> = [];
+    interface Request {
+      owner: number;
+      id: number;
+      jobs: SharedJob[];
+      outcomes: BlockOutcome[];
+      remaining: number;
+      error?: string;
+    }
+    const inFlight = new Map<number, { request: Request; index: number }>();
     let next = 0;
-    const loop = async (index: number) => {
-      const slot = this.slots[index];
-      while (next < tasks.length) {
-        const task = tasks[next++];
-        onStart(task, index);
-        const outcome = await new Promise<CellOutcome>((resolve, reject) => {
-          const onError = (error: Error) => reject(error);
-          slot.worker.once('error', onError);
-          slot.worker.once('message', (message: WorkerMessage) => {
-            slot.worker.off('error', onError);
-            if (message.kind === 'outcome') resolve(message.outcome);
-          });
-          slot.worker.postMessage({ config: task.config, cell: task.cell, dataDir: task.dataDir } satisfies CellTask);
+    let jobIds = 0;
+    let finished = 0;
+    await new Promise<void>((resolve, reject) => {
+      const post = (worker: number, message: ToWorker) => this.slots[worker].worker.postMessage(message);
+      const dispatch = () => {
+        states.forEach((state, worker) => {
+          if (state.inJob) return;
+          if (queue.length && (state.cell === null || state.waiting)) {
+            const item = queue.shift()!;
+            const id = ++jobIds;
+            inFlight.set(id, item);
+            state.inJob = true;
+            post(worker, { kind: 'job', id, job: item.request.jobs[item.index] });
+          } else if (state.cell === null && next < tasks.length) {
+            const task = tasks[next++];
+            state.cell = task;
+            onStart(task, worker);
+            post(worker, { kind: 'cell', task: { config: task.config, cell: task.cell, dataDir: task.dataDir } });
+          }
         });
-        onDone(task, outcome, index);
-      }
-    };
-    await Promise.all(this.slots.map((_, index) => loop(index)));
+        if (finished === tasks.length) resolve();
+      };
+      this.slots.forEach((slot, worker) => {
+        const state = states[worker];
+        slot.worker.on('error', reject);
+        slot.worker.on('message', (message: WorkerMessage) => {
+          if (message.kind === 'jobs') {
+            const request: Request = { owner: worker, id: message.request, jobs: message.jobs, outcomes: [], remaining: message.jobs.length };
+            message.jobs.forEach((job, index) => {
+              state.tokens.add(job.share.token);
+              queue.push({ request, index });
+            });
+            state.waiting = true;
+          } else if (message.kind === 'job-result') {
+            state.inJob = false;
+            const { request, index } = inFlight.get(message.id)!;
+            inFlight.delete(message.id);
+            if ('error' in message.outcome) request.error ??= message.outcome.error;
+            else request.outcomes[index] = message.outcome;
+            if (--request.remaining === 0) {
+              states[request.owner].waiting = false;
+              post(request.owner, { kind: 'jobs-done', request: request.id, outcomes: request.outcomes, error: request.error });
+            }
+          } else if (message.kind === 'outcome') {
+            const task = state.cell!;
+            state.cell = null;
+            state.waiting = false;
+            for (const token of state.tokens) this.slots.forEach((_, w) => post(w, { kind: 'release', token }));
+            state.tokens.clear();
+            finished++;
+            try {
+              onDone(task, message.outcome, worker);
+            } catch (error) {
+              reject(error);
+              return;
+            }
+          }
+          dispatch();
+        });
+      });
+      dispatch();
+    }).finally(() => this.slots.forEach((slot) => (slot.worker.removeAllListeners('message'), slot.worker.removeAllListeners('error'))));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,8 @@
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { BackendInfo } from '../backend/select.ts';
 import type { CellKey, CellResult } from '../experiments/cell.ts';
+import type { BlockJob, CellShare } from '../experiments/blockRunner.ts';
+import type { BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 
 export interface CellTask {
   config: ResolvedConfig;
@@ -16,4 +18,22 @@ export type CellOutcome =
   | { kind: 'failed'; error: string }
   | { kind: 'user-error'; error: string };
 
-export type WorkerMessage = { kind: 'ready'; backend: BackendInfo } | { kind: 'outcome'; outcome: CellOutcome };
+/** One block of a big cell, run by whichever worker is free (the cell's own included). */
+export interface SharedJob {
+  share: CellShare;
+  job: BlockJob;
+}
+
+/** Main thread → worker. */
+export type ToWorker =
+  | { kind: 'cell'; task: CellTask }
+  | { kind: 'job'; id: number; job: SharedJob }
+  | { kind: 'jobs-done'; request: number; outcomes: BlockOutcome[]; error?: string }
+  | { kind: 'release'; token: string };
+
+/** Worker → main thread. */
+export type WorkerMessage =
+  | { kind: 'ready'; backend: BackendInfo }
+  | { kind: 'outcome'; outcome: CellOutcome }
+  | { kind: 'jobs'; request: number; jobs: SharedJob[] }
+  | { kind: 'job-result'; id: number; outcome: BlockOutcome | { error: string } };

@@ -1,0 +1,121 @@
+/**
+ * Running a cell's retrieval blocks: here, one after the other, or handed to other worker threads
+ * (src/runs/worker.ts) for a big cell. A block's numbers do not depend on where it runs: a thread
+ * that did not build the cell rebuilds the same tensors from the same float32 values (memories,
+ * queries and Φ's weights in SharedArrayBuffers, so nothing is copied per block).
+ */
+import { randomUUID } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
+import { retrieveBlock, type BlockInputs, type BlockOutcome, type BlockSettings } from './retrieveInBlocks.ts';
+
+/** The spaces a model of a cell can score in. */
+export type SpaceId = 'pixels' | 'learned' | 'norm-matched';
+
+export interface BlockJob {
+  spaceId: SpaceId;
+  settings: BlockSettings;
+  block: { start: number; size: number };
+  /** Multiply-adds ×2 of the block, to decide whether handing it out pays. */
+  flops: number;
+}
+
+/** Runs jobs (in any order, anywhere) and returns their outcomes in job order. */
+export interface BlockRunner {
+  run(jobs: BlockJob[], cell: CellBlocks): Promise<BlockOutcome[]>;
+}
+
+/** A cell's side of its blocks: its own tensors, and the shareable form built on first need. */
+export interface CellBlocks {
+  inputs(spaceId: SpaceId): BlockInputs;
+  share(): CellShare;
+}
+
+type SpaceShare = { kind: 'pixels' } | { kind: 'linear'; weightsT: Float32Array; featureDim: number; bias: Float32Array | null };
+
+/** What another thread needs to rebuild a cell's block inputs (typed arrays on SharedArrayBuffers). */
+export interface CellShare {
+  token: string;
+  dim: number;
+  memories: number;
+  memoryValues: Float32Array;
+  queryValues: Float32Array;
+  targets: Int32Array;
+  spaces: Partial<Record<SpaceId, SpaceShare>>;
+}
+
+/** A copy of `values` on a SharedArrayBuffer (returned as is when it already is on one). */
+export function shared<T extends Float32Array | Int32Array>(values: T): T {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const copy = new (values.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(values.byteLength));
+  copy.set(values as never);
+  return copy;
+}
+
+/** Runs every job in this thread, in order: what one worker, or a small cell, does. */
+export const localRunner: BlockRunner = {
+  run: async (jobs, cell) => jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.settings, job.block)),
+};
+
+/** A name for a cell's shared inputs, unique across the worker threads of a run. */
+export const newToken = () => randomUUID();
+
+function spaceShare(space: FeatureSpace): SpaceShare {
+  if (!space.linear) return { kind: 'pixels' };
+  const { weightsT, bias } = space.linear;
+  return {
+    kind: 'linear',
+    weightsT: shared(weightsT.dataSync() as Float32Array),
+    featureDim: weightsT.shape[1],
+    bias: bias ? shared(bias.dataSync() as Float32Array) : null,
+  };
+}
+
+/** The shareable form of a cell's inputs, for the spaces in `spaces`. */
+export function cellShare(token: string, inputs: (id: SpaceId) => BlockInputs, spaces: SpaceId[]): CellShare {
+  const base = inputs('pixels');
+  return {
+    token,
+    dim: base.dim,
+    memories: base.memories.shape[0],
+    memoryValues: shared(base.memoryValues),
+    queryValues: shared(base.queryValues),
+    targets: shared(base.targets),
+    spaces: Object.fromEntries(spaces.map((id) => [id, spaceShare(inputs(id).space)])),
+  };
+}
+
+/** Block inputs rebuilt from a share, in another thread: the same tensors from the same values. */
+export class RebuiltCell {
+  private readonly memories: tf.Tensor2D;
+  private readonly spaces = new Map<SpaceId, FeatureSpace>();
+
+  constructor(private readonly share: CellShare) {
+    this.memories = tf.tensor2d(share.memoryValues, [share.memories, share.dim]);
+  }
+
+  inputs(spaceId: SpaceId): BlockInputs {
+    let space = this.spaces.get(spaceId);
+    if (!space) {
+      const described = this.share.spaces[spaceId];
+      if (!described) throw new Error(`cell ${this.share.token} has no space "${spaceId}"`);
+      space = described.kind === 'pixels' ? pixelSpace(this.memories) : this.linear(described);
+      this.spaces.set(spaceId, space);
+    }
+    const { memoryValues, queryValues, targets, dim } = this.share;
+    return { memories: this.memories, memoryValues, space, dim, queryValues, targets };
+  }
+
+  private linear(described: Extract<SpaceShare, { kind: 'linear' }>): FeatureSpace {
+    const weightsT = tf.tensor2d(described.weightsT, [this.share.dim, described.featureDim]);
+    const bias = described.bias ? tf.tensor2d(described.bias, [1, described.featureDim]) : undefined;
+    const space = linearSpace(this.memories, weightsT, bias);
+    tf.dispose([weightsT, ...(bias ? [bias] : [])]);
+    return space;
+  }
+
+  dispose(): void {
+    for (const space of this.spaces.values()) space.dispose();
+    this.memories.dispose();
+  }
+}
