@@ -1,7 +1,38 @@
 /** Sweep progress: a bar with ETA and per-worker status on a terminal, one line per cell otherwise. */
 import cliProgress from 'cli-progress';
-import type { SweepProgress } from '../runs/sweep.ts';
+import type { PlannedCell, SweepPlan, SweepProgress } from '../runs/sweep.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { runSeconds } from '../runs/cost.ts';
+import { totalSeconds } from '../runs/estimate.ts';
+
+/**
+ * Seconds left, from the cost model's prediction of each cell: before any cell is done, the
+ * predicted wall time; after, the elapsed time scaled by the predicted work left over the work done
+ * (so a run whose largest cells come first neither starts at 0 nor at many times the truth).
+ */
+export function etaTracker(plan: SweepPlan, workers: number, now = () => Date.now()) {
+  const pending = plan.cells.filter((cell) => !cell.cached);
+  const predicted = new Map(pending.map((cell) => [cell.key, totalSeconds(cell.estimate)]));
+  const total = [...predicted.values()].reduce((a, b) => a + b, 0);
+  const wall = runSeconds(pending.map((cell) => cell.estimate), workers);
+  const begun = now();
+  let done = 0;
+  return {
+    cellDone(cell: CellKey) {
+      done += predicted.get((cell as PlannedCell).key) ?? 0;
+    },
+    seconds(): number {
+      const elapsed = (now() - begun) / 1000;
+      if (done <= 0) return Math.max(0, wall - elapsed);
+      return (elapsed * Math.max(0, total - done)) / done;
+    },
+  };
+}
+
+const clock = (seconds: number) => {
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
 
 const describe = (cell: CellKey) => `M=${cell.memories} seed=${cell.seed}`;
 
@@ -14,38 +45,53 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: 'cells {bar} {value}/{total} | elapsed {duration_formatted} | ETA {eta_formatted} | {workers}',
-        etaBuffer: 20,
+        format: 'cells {bar} {value}/{total} | elapsed {duration_formatted} | ETA {left} | {workers}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
+    let eta: ReturnType<typeof etaTracker> | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const left = () => (eta ? clock(eta.seconds()) : '?');
     return {
       onPlan: (plan, toRun, workers) => {
         announce(plan.cells.length - toRun, toRun, workers);
         if (toRun === 0) return;
+        eta = etaTracker(plan, workers);
         status.length = workers;
         status.fill('idle');
-        bar.start(toRun, 0, { workers: '' });
+        bar.start(toRun, 0, { workers: '', left: left() });
+        timer = setInterval(() => bar.update({ left: left() }), 1000);
+        timer.unref();
         started = true;
       },
       onCellStart: (cell, worker) => {
         status[worker] = describe(cell);
-        bar.update({ workers: status.map((s, i) => `w${i + 1}: ${s}`).join(' | ') });
+        bar.update({ workers: status.map((s, i) => `w${i + 1}: ${s}`).join(' | '), left: left() });
       },
-      onCellDone: (_cell, _ok, done) => bar.update(done),
-      stop: () => started && bar.stop(),
+      onCellDone: (cell, _ok, done) => {
+        eta?.cellDone(cell);
+        bar.update(done, { left: left() });
+      },
+      stop: () => {
+        clearInterval(timer);
+        if (started) bar.stop();
+      },
     };
   }
   const begun = Date.now();
+  let eta: ReturnType<typeof etaTracker> | null = null;
   return {
-    onPlan: (plan, toRun, workers) => announce(plan.cells.length - toRun, toRun, workers),
+    onPlan: (plan, toRun, workers) => {
+      announce(plan.cells.length - toRun, toRun, workers);
+      eta = etaTracker(plan, workers);
+    },
     onCellDone: (cell, ok, done, total, worker) => {
       const elapsed = (Date.now() - begun) / 1000;
-      const eta = (elapsed / done) * (total - done);
+      eta?.cellDone(cell);
       process.stderr.write(
-        `cell ${done}/${total} (${describe(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${eta.toFixed(1)}s\n`,
+        `cell ${done}/${total} (${describe(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${(eta?.seconds() ?? 0).toFixed(1)}s\n`,
       );
     },
     stop: () => {},

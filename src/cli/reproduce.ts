@@ -6,7 +6,11 @@ import { UserError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { expandCells } from '../runs/grid.ts';
-import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
+import { runSeconds, type Rates } from '../runs/cost.ts';
+import { estimateCell } from '../runs/estimate.ts';
+import { ratesFor } from '../runs/calibration.ts';
+import { initBackend } from '../backend/select.ts';
+import { cellCost } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
@@ -30,18 +34,17 @@ function dataDim(config: ResolvedConfig): number {
   return 784;
 }
 
-function profileCost(loaded: LoadedRecipe, profile: ProfileName): { gflop: number; seconds: number | null } {
+function profileCost(loaded: LoadedRecipe, profile: ProfileName, rates: Rates): { gflop: number; seconds: number } {
   const { recipe, configPath } = loaded;
   const chosen = recipe.profiles[profile];
   const sets = [...Object.entries(recipe.set), ...Object.entries(chosen.set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
   const costs = values.flatMap((value) => {
     const config = loadConfig(configPath, recipe.vary ? [...sets, `${recipe.vary.key}=${JSON.stringify(value)}`] : sets);
-    return expandCells(config).map((cell) => cellCost(config, cell, dataDim(config)));
+    return expandCells(config).map((cell) => ({ cost: cellCost(config, cell, dataDim(config)), estimate: estimateCell(config, cell, dataDim(config), rates) }));
   });
-  const rates = benchRates('wasm+blas') ?? benchRates('wasm');
-  const gflop = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0) / 1e9;
-  return { gflop, seconds: rates ? estimateSeconds(costs, rates) : null };
+  const gflop = costs.reduce((s, c) => s + c.cost.stageIFlops + c.cost.retrievalFlops + c.cost.geometryFlops, 0) / 1e9;
+  return { gflop, seconds: runSeconds(costs.map((c) => c.estimate), 1) };
 }
 
 /** The missing-data message of a recipe's dataset, or null when its files are found. */
@@ -70,11 +73,12 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
   const profile = options.profile as ProfileName;
   const recipes = selected(names, options);
   if (options.list) {
+    const rates = await ratesFor((await initBackend()).label);
     for (const loaded of recipes) {
       const { recipe } = loaded;
       const cost = (p: ProfileName) => {
-        const c = profileCost(loaded, p);
-        return `${p} ${c.gflop.toFixed(0)} GFLOP${c.seconds === null ? '' : ` ≈ ${Math.max(1, Math.round(c.seconds))} s/worker`}`;
+        const c = profileCost(loaded, p, rates);
+        return `${p} ${c.gflop.toFixed(0)} GFLOP ≈ ${Math.max(1, Math.round(c.seconds))} s on one worker`;
       };
       console.log(`${recipe.name.padEnd(26)} ${recipe.paper} — ${recipe.figure} [${recipe.protocol}]; ${cost('ci')}; ${cost('full')}; ${recipe.claims.length} claim(s)`);
     }

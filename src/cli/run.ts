@@ -4,7 +4,8 @@ import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
-import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
+import { cellCost, runSeconds } from '../runs/cost.ts';
+import { chooseWorkers } from '../runs/estimate.ts';
 import { progressReporter } from './progress.ts';
 import { describeConfig } from './describe.ts';
 
@@ -19,18 +20,16 @@ export interface RunOptions {
   dataDir?: string;
 }
 
-function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
+function describePlan(config: ResolvedConfig, plan: SweepPlan, requestedWorkers: number | undefined): string {
   const pending = plan.cells.filter((cell) => !cell.cached);
-  const costs = pending.map((cell) => cellCost(config, cell, plan.data.dim));
-  const flops = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0);
-  const rates = benchRates(plan.backend.label);
-  const time = rates
-    ? `about ${estimateSeconds(costs, rates).toFixed(0)} s on one ${plan.backend.label} worker (from results/bench/bench.csv)`
-    : `no time estimate: run \`npm run bench\` on this machine first`;
+  const estimates = pending.map((cell) => cell.estimate);
+  const workers = chooseWorkers(requestedWorkers, estimates);
+  const flops = pending.map((cell) => cellCost(config, cell, plan.data.dim)).reduce((s, c) => s + c.stageIFlops + c.retrievalFlops + c.geometryFlops, 0);
   return [
     describeConfig(config),
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
-    `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
+    `${(flops / 1e9).toFixed(1)} GFLOP to run on ${plan.backend.label}`,
+    `estimate: ${pending.length ? runSeconds(estimates, workers).toFixed(0) : 0} s on ${workers} worker(s)`,
     ...plan.cells.map(
       (cell) => `  M=${cell.memories} seed=${cell.seed} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
@@ -50,7 +49,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
   if (options.dryRun) {
-    console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir })));
+    console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir }), workers));
     return;
   }
   const startedAt = new Date();

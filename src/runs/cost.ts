@@ -1,15 +1,30 @@
-/** Cost model of a sweep for `--dry-run`: FLOPs per cell and a time from the last `npm run bench`. */
-import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+/**
+ * Cost model of a sweep: the work of each cell counted by kind (products, separation entries, l1
+ * terms, Stage I steps, normal draws), turned into seconds by the rates a sub-second probe measured
+ * on this machine (./calibration.ts). Used by `--dry-run`, the progress ETA and the worker count.
+ */
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from '../experiments/cell.ts';
 import { fusedMaxLossApplies } from '../featuremap/train.ts';
 
 export interface CellCost {
+  /** Stage I FLOPs (the products; the float64 path's own count when it applies). */
   stageIFlops: number;
-  /** Stage I runs on the float64 max-loss SGD path (timed by its own bench op). */
+  /** Stage I runs on the float64 max-loss SGD path. */
   stageIFloat64: boolean;
+  /** Optimiser steps of Stage I on the tensor path (each has a fixed cost besides its FLOPs). */
+  stageISteps: number;
+  /** Normal draws of W_0. */
+  normals: number;
+  /** FLOPs of the retrieval products (scores and outputs) and the convergence check, all models. */
   retrievalFlops: number;
+  /** Entries the separation maps see (queries × memories × steps), all models; l1 terms apart. */
+  separationEntries: number;
+  sparseEntries: number;
+  l1Terms: number;
+  /** FLOPs of Δ_min (pairwise cosines per space) and of the queries' nearest memories. */
+  geometryFlops: number;
+  models: number;
 }
 
 /** FLOPs of Stage I on the float64 path: X W₀ᵀ and Xᵀ C (2nd·D each), X Xᵀ and F₀ F₀ᵀ (symmetric, ≈ n²d and n²D), ~10n² per step. */
@@ -17,49 +32,105 @@ export function stageIFloat64Flops(n: number, dim: number, featureDim: number, e
   return 4 * n * dim * featureDim + n * n * (dim + featureDim) + epochs * 10 * n * n;
 }
 
-/** FLOPs of the dominant products (elementwise work ignored, l1 counted as 3 ops per term). */
-export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number): CellCost {
+/** How many queries a cell has (the test split's size is taken as `testCount`). */
+export function queryCount(config: ResolvedConfig, cell: CellKey, testCount = 10000): number {
+  const { from, count } = config.queries;
+  if (from === 'memories') return config.dataset.queryIndices?.length ?? cell.memories;
+  return count ?? (from === 'test' ? testCount : cell.memories);
+}
+
+export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number, testCount?: number): CellCost {
   const M = cell.memories;
+  const Q = queryCount(config, cell, testCount);
   const D = cell.featureDim ?? dim;
-  const n = config.featureMap.trainOn === 'first-half' ? Math.floor(M / 2) : M;
+  const { featureMap } = config;
+  const n = featureMap.trainOn === 'first-half' ? Math.floor(M / 2) : M;
   const learned = config.models.some((model) => model.featureMap);
-  const stageIFloat64 = learned && fusedMaxLossApplies(n, config.featureMap);
-  const training = stageIFloat64
-    ? stageIFloat64Flops(n, dim, D, config.featureMap.epochs)
-    : config.featureMap.epochs * (2 * n * dim * D + 2 * n * n * D + 4 * dim * D);
-  const stageIFlops = learned ? training + 2 * M * dim * D : 0;
-  const retrievalFlops = config.models.reduce((total, model) => {
+  const stageIFloat64 = learned && fusedMaxLossApplies(n, featureMap);
+  const batch = featureMap.batchSize && featureMap.batchSize < n ? featureMap.batchSize : n;
+  const stepsPerEpoch = Math.ceil(n / batch);
+  // forward and backward of Φ on a batch (3 products), the batch's pair matrix, the update
+  const tensorStep = 3 * 2 * batch * dim * D + 2 * 2 * batch * batch * D + 4 * dim * D;
+  const training = stageIFloat64 ? stageIFloat64Flops(n, dim, D, featureMap.epochs) : featureMap.epochs * stepsPerEpoch * tensorStep;
+  const cost: CellCost = {
+    stageIFlops: learned ? training + 2 * M * dim * D : 0,
+    stageIFloat64,
+    stageISteps: learned && !stageIFloat64 ? featureMap.epochs * stepsPerEpoch : 0,
+    normals: learned ? dim * D : 0,
+    retrievalFlops: 0,
+    separationEntries: 0,
+    sparseEntries: 0,
+    l1Terms: 0,
+    // Δ_min in pixels and in each feature space; the queries' nearest memories
+    geometryFlops: M * M * dim + (learned ? M * M * D : 0) + 2 * Q * M * dim,
+    models: config.models.length,
+  };
+  const steps = config.retrieval.steps;
+  for (const model of config.models) {
     const width = model.featureMap ? D : dim;
-    const scores = (model.similarity === 'l1' ? 3 : 2) * M * M * width;
-    const features = model.featureMap ? 2 * M * dim * D : 0;
-    return total + config.retrieval.steps * (scores + features + 2 * M * M * dim);
-  }, 0);
-  return { stageIFlops, stageIFloat64, retrievalFlops };
+    const entries = Q * M * steps;
+    if (model.similarity === 'l1') cost.l1Terms += entries * width;
+    else cost.retrievalFlops += 2 * entries * width;
+    if (model.separation === 'softmax' || model.separation === 'poly') cost.separationEntries += entries;
+    else cost.sparseEntries += entries;
+    // Φ of the states each step, the output Ξp each step, the convergence check once
+    cost.retrievalFlops += (model.featureMap ? 2 * Q * dim * D * steps : 0) + 2 * entries * dim + 2 * Q * M * dim;
+  }
+  return cost;
 }
 
-interface BenchRates {
-  stageI: number;
-  stageIFloat64: number;
-  retrieval: number;
+/** What one unit of each kind of work costs here, in seconds (measured by ./calibration.ts). */
+export interface Rates {
+  /** s per FLOP of a float32 product on the backend (BLAS when in use). */
+  gemm: number;
+  /** s per FLOP of the float64 products and steps of the max-loss path. */
+  float64: number;
+  /** s per entry of softmax / of sparsemax (candidate thresholds) on a score matrix. */
+  softmax: number;
+  sparse: number;
+  /** s per term of the fused l1 kernel. */
+  l1: number;
+  /** fixed s per Stage I step on the tensor path (kernel launches, optimiser bookkeeping). */
+  stageStep: number;
+  /** s per normal draw. */
+  normal: number;
+  /** fixed s per cell and per model (set-up, metrics, record). */
+  cell: number;
+  model: number;
 }
 
-/** GFLOP/s measured by the last `npm run bench` on this backend label, if there is one. */
-export function benchRates(label: string, file = 'results/bench/bench.csv'): BenchRates | null {
-  if (!existsSync(file)) return null;
-  const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Array<{ op: string; backend: string; gflops: string }>;
-  const rate = (prefix: string) => Number(rows.find((r) => r.backend === label && r.op.startsWith(prefix))?.gflops);
-  const stageI = rate('stage I step');
-  const stageIFloat64 = rate('stage I, max loss, 100 SGD steps');
-  const retrieval = rate('retrieval softmax');
-  if (!Number.isFinite(stageI) || !Number.isFinite(retrieval)) return null;
-  // a bench.csv from before the float64 path: its Stage I rate stands in
-  return { stageI, stageIFloat64: Number.isFinite(stageIFloat64) ? stageIFloat64 : stageI, retrieval };
+/** Seconds of one cell on one worker: the part its blocks can share and the part they cannot. */
+export function cellSeconds(cost: CellCost, rates: Rates): { serial: number; shareable: number } {
+  const stageI = cost.stageIFloat64 ? cost.stageIFlops * rates.float64 : cost.stageIFlops * rates.gemm + cost.stageISteps * rates.stageStep;
+  const serial = rates.cell + cost.models * rates.model + stageI + cost.normals * rates.normal + cost.geometryFlops * rates.gemm;
+  const shareable = cost.retrievalFlops * rates.gemm + cost.separationEntries * rates.softmax + cost.sparseEntries * rates.sparse + cost.l1Terms * rates.l1;
+  return { serial, shareable };
 }
 
-/** Estimated seconds for these cells on one worker. */
-export function estimateSeconds(costs: CellCost[], rates: BenchRates): number {
-  return costs.reduce(
-    (s, c) => s + c.stageIFlops / ((c.stageIFloat64 ? rates.stageIFloat64 : rates.stageI) * 1e9) + c.retrievalFlops / (rates.retrieval * 1e9),
-    0,
-  );
+/** Fixed costs of a run besides its cells: backend set-up, and the tables and figures at the end. */
+export const RUN_SECONDS = 1.2;
+/** Starting the worker threads (each loads tfjs and its backend; they start in parallel). */
+export const WORKER_START_SECONDS = 0.9;
+
+/**
+ * Wall seconds of a run on `workers` workers: the cells, largest first, each on the worker that
+ * frees first (as the sweep schedules them); a cell that shares its blocks splits its shareable
+ * part over all workers.
+ */
+export function runSeconds(cells: Array<{ serial: number; shareable: number; shared: boolean }>, workers: number): number {
+  const free = new Array<number>(Math.max(1, workers)).fill(0);
+  const sorted = [...cells].sort((a, b) => b.serial + b.shareable - (a.serial + a.shareable));
+  for (const cell of sorted) {
+    if (cell.shared && free.length > 1) {
+      // the owner does the serial part, then every worker takes blocks
+      const owner = free.indexOf(Math.min(...free));
+      free[owner] += cell.serial;
+      const start = Math.max(...free);
+      free.fill(start + cell.shareable / free.length);
+    } else {
+      const worker = free.indexOf(Math.min(...free));
+      free[worker] += cell.serial + cell.shareable;
+    }
+  }
+  return Math.max(...free) + RUN_SECONDS + (workers > 1 ? WORKER_START_SECONDS : 0);
 }

@@ -22,9 +22,9 @@ import {
   type FailedCell,
 } from './cache.ts';
 import { runCellTask } from './runOneCell.ts';
-import { cellCost } from './cost.ts';
+import { ratesFor } from './calibration.ts';
+import { chooseWorkers, estimateCell, totalSeconds, type CellEstimate } from './estimate.ts';
 import { WorkerPool } from './workerPool.ts';
-import { shareThreshold } from './parallel.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export interface Shard {
@@ -38,6 +38,8 @@ export interface PlannedCell extends CellKey {
   cached: boolean;
   /** The error of the last attempt, when the cell failed before (it runs again). */
   failedBefore: string | null;
+  /** Predicted seconds (./estimate.ts). */
+  estimate: CellEstimate;
 }
 
 export interface SweepPlan {
@@ -92,6 +94,7 @@ export async function planSweep(
   const dataset = config.dataset;
   const testSplit = config.queries.from === 'test' && 'split' in dataset ? poolFingerprint(loadPool({ ...dataset, split: 'test' }, dataDir)) : null;
   const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
+  const rates = await ratesFor(backend.label);
   const cells = expandCells(config)
     .filter((_, index) => !shard || index % shard.count === shard.index - 1)
     .map((cell) => {
@@ -101,6 +104,7 @@ export async function planSweep(
         key,
         cached: !force && readCachedCell(resultsDir, key) !== null,
         failedBefore: readFailedCell(resultsDir, key)?.error ?? null,
+        estimate: estimateCell(config, cell, data.dim, rates, testSplit?.count),
       };
     });
   return { cells, data, backend };
@@ -115,10 +119,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   removeStaleTemporaries(resultsDir);
   const plan = await planSweep(config, resultsDir, options);
   const pending = plan.cells.filter((cell) => !cell.cached);
-  // a cell big enough to share its blocks keeps every requested worker busy on its own
-  const requested = options.workers ?? defaultWorkers();
-  const big = pending.some((cell) => cellCost(config, cell, plan.data.dim).retrievalFlops >= shareThreshold());
-  const workers = Math.max(1, Math.min(requested, big ? requested : pending.length));
+  const workers = chooseWorkers(options.workers, pending.map((cell) => cell.estimate));
   progress.onPlan?.(plan, pending.length, workers);
 
   let done = 0;
@@ -137,13 +138,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), dataDir: options.dataDir, planned: cell }));
   if (workers > 1) {
     // largest cells first: the last cells to finish are then short ones, so workers end together
-    const costs = new Map(
-      tasks.map((task) => {
-        const { stageIFlops, retrievalFlops } = cellCost(config, task.cell, plan.data.dim);
-        return [task, stageIFlops + retrievalFlops];
-      }),
-    );
-    tasks.sort((a, b) => costs.get(b)! - costs.get(a)!);
+    tasks.sort((a, b) => totalSeconds(b.planned.estimate) - totalSeconds(a.planned.estimate));
   }
   if (workers === 1) {
     for (const task of tasks) {

@@ -1,0 +1,128 @@
+/**
+ * The rates of the cost model, measured by a probe of well under a second on the kernels a run
+ * uses (the backend's matMul, softmax and sparsemax, l1, a few Stage I steps on both paths, normal
+ * draws, a tiny cell), and kept per machine, backend and math version in the user's cache folder
+ * (UHOP_CACHE_DIR, else $XDG_CACHE_HOME/uhop or ~/.cache/uhop), so no bench has to run first.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus, homedir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { normalArray, rngFor } from '../random/prng.ts';
+import { separations } from '../hopfield/separations.ts';
+import { similarities } from '../hopfield/similarities.ts';
+import { trainFeatureMap } from '../featuremap/train.ts';
+import { spherePool } from '../data/synthetic.ts';
+import { validateConfig } from '../config/load.ts';
+import { resolveConfig } from '../config/parity.ts';
+import { runCell } from '../experiments/cell.ts';
+import { mathVersion } from './cellKey.ts';
+import { stageIFloat64Flops, type Rates } from './cost.ts';
+
+export function cacheFolder(): string {
+  return process.env.UHOP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'uhop');
+}
+
+/** Median seconds of `repeats` runs after a warm-up. */
+function seconds(run: () => void, repeats = 3): number {
+  run();
+  const times = Array.from({ length: repeats }, () => {
+    const started = performance.now();
+    run();
+    return (performance.now() - started) / 1000;
+  }).sort((a, b) => a - b);
+  return times[Math.floor(repeats / 2)];
+}
+
+function uniform(rows: number, cols: number, purpose: string): tf.Tensor2D {
+  const rng = rngFor('calibration', purpose);
+  return tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.next()), [rows, cols]);
+}
+
+const spec = { similarity: 'dot', degree: 10, steps: 1, beta: 1, betaPlacement: 'logits', distanceSign: 'negative' } as const;
+
+async function tinyCell(models: number): Promise<number> {
+  const config = resolveConfig(
+    validateConfig(
+      {
+        name: 'calibration',
+        dataset: { name: 'synthetic-sphere', dim: 16, count: 64, seed: 1 },
+        memories: [8],
+        corruption: { type: 'none' },
+        metrics: { clamp: false },
+        models: Array.from({ length: models }, (_, i) => ({ name: `m${i}` })),
+      },
+      'calibration',
+    ),
+  );
+  const pool = spherePool({ dim: 16, count: 64, seed: 1 });
+  await runCell(config, pool, { memories: 8, seed: 1 }, 'calibration');
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await runCell(config, pool, { memories: 8, seed: 1 }, 'calibration');
+    times.push((performance.now() - started) / 1000);
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+
+/** Measures the rates on the backend in use (about half a second). */
+export async function probeRates(): Promise<Rates> {
+  const d = 784;
+  const a = uniform(256, d, 'a');
+  const b = uniform(d, 1024, 'b');
+  const gemm = seconds(() => tf.matMul(a, b).dispose()) / (2 * 256 * d * 1024);
+  const logits = tf.tidy(() => tf.mul(uniform(256, 1024, 'logits'), 8)) as tf.Tensor2D;
+  const softmax = seconds(() => separations.softmax(logits, spec).dataSync()) / (256 * 1024);
+  const sparse = seconds(() => separations.sparsemax(logits, spec).dataSync()) / (256 * 1024);
+  const queries = uniform(64, d, 'l1-queries');
+  const memories = uniform(256, d, 'l1-memories');
+  const l1 = seconds(() => similarities.l1(queries, { rows: memories, cols: memories }, { ...spec, distanceSign: 'positive' }).dispose()) / (64 * 256 * d);
+  // Stage I: U-Hop+ minibatch steps (tensor path; per-step cost minus the products) and the float64 max-loss path
+  const features = 64;
+  const train = uniform(64, d, 'stage-train');
+  const w0 = tf.tensor2d(normalArray(rngFor('calibration', 'w0'), d * features, 0.05), [d, features]);
+  const base = { lr: 0.01, lrSchedule: 'constant', project: false, plateau: null, bias: false, tau: 0.1, lossForm: 'coded', rng: rngFor('calibration', 'batches') } as const;
+  const adamSteps = 8;
+  const adam = seconds(() => trainFeatureMap(train, w0, { ...base, loss: 'uhop-plus', optimizer: 'adam', epochs: 1, batchSize: 64 / adamSteps }).weightsT.dispose(), 1);
+  const stepFlops = 3 * 2 * 8 * d * features + 2 * 2 * 64 * features + 4 * d * features;
+  const stageStep = Math.max(0, adam / adamSteps - stepFlops * gemm);
+  const float64Epochs = 20;
+  const float64 = seconds(() => trainFeatureMap(train, w0, { ...base, loss: 'max', optimizer: 'sgd', epochs: float64Epochs, batchSize: null, lr: 10 }).weightsT.dispose(), 1) / stageIFloat64Flops(64, d, features, float64Epochs);
+  const normalCount = 100_000;
+  const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), normalCount), 1) / normalCount;
+  [a, b, logits, queries, memories, train, w0].forEach((t) => t.dispose());
+  const one = await tinyCell(1);
+  const three = await tinyCell(3);
+  const model = Math.max(0, (three - one) / 2);
+  return { gemm, float64, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
+}
+
+interface Stored {
+  key: string;
+  measuredAt: string;
+  rates: Rates;
+}
+
+/** The rates for this machine and backend: from the cache when the probe ran before, else probed now and stored. */
+export async function ratesFor(backendLabel: string): Promise<Rates> {
+  const key = [backendLabel, cpus()[0]?.model ?? 'cpu', cpus().length, process.version, mathVersion()].join(' | ');
+  const file = join(cacheFolder(), 'calibration.json');
+  let stored: Stored[] = [];
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Stored[];
+    const hit = stored.find((entry) => entry.key === key);
+    if (hit) return hit.rates;
+  } catch {
+    stored = []; // none yet, or unreadable: probe again
+  }
+  const rates = await probeRates();
+  try {
+    mkdirSync(cacheFolder(), { recursive: true });
+    writeFileAtomic(file, `${JSON.stringify([...stored.filter((s) => s.key !== key).slice(-9), { key, measuredAt: new Date().toISOString(), rates }], null, 2)}\n`);
+  } catch {
+    // a read-only home: the probe simply runs again next time
+  }
+  return rates;
+}

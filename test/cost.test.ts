@@ -1,0 +1,81 @@
+/** The cost model: work counts, the schedule it predicts, the worker count it picks, the probe's cache. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../src/config/load.ts';
+import { resolveConfig } from '../src/config/parity.ts';
+import { cellCost, queryCount, runSeconds, RUN_SECONDS, WORKER_START_SECONDS } from '../src/runs/cost.ts';
+import { chooseWorkers } from '../src/runs/estimate.ts';
+
+const config = (extra: Record<string, unknown>) =>
+  resolveConfig(validateConfig({ name: 'cost', memories: [100], models: [{ name: 'a' }, { name: 'b', similarity: 'l1' }], ...extra }, 'test'));
+
+test('queries per cell: M corrupted memories, queries.count, or the whole test split', () => {
+  assert.equal(queryCount(config({}), { memories: 100, seed: 1 }), 100);
+  assert.equal(queryCount(config({ queries: { from: 'pool', count: 30 } }), { memories: 100, seed: 1 }), 30);
+  assert.equal(queryCount(config({ dataset: { name: 'fashion-mnist', split: 'train' }, queries: { from: 'test' } }), { memories: 100, seed: 1 }, 10000), 10000);
+});
+
+test('work counts: dot products 2·Q·M·d per step plus the output and the convergence check; l1 counted in terms', () => {
+  const cost = cellCost(config({ queries: { from: 'pool', count: 10 }, retrieval: { steps: 2 } }), { memories: 100, seed: 1 }, 784);
+  const entries = 10 * 100 * 2;
+  // model a: scores 2·entries·d; both: output 2·entries·d and convergence 2·Q·M·d
+  assert.equal(cost.retrievalFlops, 2 * entries * 784 + 2 * (2 * entries * 784 + 2 * 10 * 100 * 784));
+  assert.equal(cost.l1Terms, entries * 784);
+  assert.equal(cost.separationEntries, 2 * entries);
+  assert.equal(cost.stageIFlops, 0);
+});
+
+test('predicted wall time: largest cells first on the freest worker; a shared cell splits over all workers', () => {
+  const cells = [3, 1, 1, 1].map((s) => ({ serial: s, shareable: 0, shared: false }));
+  assert.equal(runSeconds(cells, 1), 6 + RUN_SECONDS);
+  assert.equal(runSeconds(cells, 2), 3 + RUN_SECONDS + WORKER_START_SECONDS);
+  const big = [{ serial: 1, shareable: 8, shared: true }];
+  assert.equal(runSeconds(big, 2), 1 + 4 + RUN_SECONDS + WORKER_START_SECONDS);
+});
+
+test('workers: as requested but no more than the cells can use; by default only as many as shorten the run', () => {
+  const small = [0.1, 0.1].map((s) => ({ serial: s, shareable: 0, shared: false }));
+  assert.equal(chooseWorkers(undefined, small, 8), 1, 'a worker start-up costs more than it saves');
+  assert.equal(chooseWorkers(4, small, 8), 2, 'two cells keep at most two workers busy');
+  const many = Array.from({ length: 8 }, () => ({ serial: 3, shareable: 0, shared: false }));
+  assert.equal(chooseWorkers(undefined, many, 4), 4);
+  const big = [{ serial: 1, shareable: 30, shared: true }];
+  assert.equal(chooseWorkers(undefined, big, 4), 4, 'one big cell uses every core');
+  assert.equal(chooseWorkers(3, big, 4), 3);
+});
+
+test('the probe measures positive rates once per machine and backend, then reads them from the cache', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'uhop-cache-'));
+  process.env.UHOP_CACHE_DIR = folder;
+  try {
+    const { ratesFor } = await import('../src/runs/calibration.ts');
+    const { initBackend } = await import('../src/backend/select.ts');
+    const label = (await initBackend()).label;
+    const rates = await ratesFor(label);
+    for (const [name, value] of Object.entries(rates)) assert.ok(Number.isFinite(value) && value >= 0, `${name}: ${value}`);
+    assert.ok(rates.gemm > 0 && rates.softmax > 0);
+    const stored = JSON.parse(readFileSync(join(folder, 'calibration.json'), 'utf8'));
+    assert.equal(stored.length, 1);
+    stored[0].rates.gemm = 42; // what is stored is what is used
+    (await import('node:fs')).writeFileSync(join(folder, 'calibration.json'), JSON.stringify(stored));
+    assert.equal((await ratesFor(label)).gemm, 42);
+  } finally {
+    delete process.env.UHOP_CACHE_DIR;
+  }
+});
+
+test('the ETA: the predicted wall time before any cell is done, then elapsed × predicted work left / work done', async () => {
+  const { etaTracker } = await import('../src/cli/progress.ts');
+  const cell = (key: string, serial: number) => ({ key, memories: 10, seed: 1, cached: false, failedBefore: null, estimate: { serial, shareable: 0, shared: false } });
+  const plan = { cells: [cell('a', 6), cell('b', 2), cell('c', 2)], data: {}, backend: {} } as never;
+  let t = 0;
+  const eta = etaTracker(plan, 1, () => t);
+  assert.equal(eta.seconds(), 10 + RUN_SECONDS, 'not 0 at the start');
+  t = 3000;
+  assert.equal(eta.seconds(), 7 + RUN_SECONDS);
+  eta.cellDone({ key: 'a' } as never); // the largest cell took 3 s where 6 were predicted: the rest will too
+  assert.equal(eta.seconds(), 2);
+});
