@@ -88,15 +88,25 @@ export async function probeRates(): Promise<Rates> {
   const adam = seconds(() => trainFeatureMap(train, w0, { ...base, loss: 'uhop-plus', optimizer: 'adam', epochs: 1, batchSize: 64 / adamSteps }).weightsT.dispose(), 1);
   const stepFlops = 3 * 2 * 8 * d * features + 2 * 2 * 64 * features + 4 * d * features;
   const stageStep = Math.max(0, adam / adamSteps - stepFlops * gemm);
+  // the float64 path at two sizes: a fixed cost per Stage I and a rate per FLOP
   const float64Epochs = 20;
-  const float64 = seconds(() => trainFeatureMap(train, w0, { ...base, loss: 'max', optimizer: 'sgd', epochs: float64Epochs, batchSize: null, lr: 10 }).weightsT.dispose(), 1) / stageIFloat64Flops(64, d, features, float64Epochs);
+  const float64Run = (n: number) => {
+    const rows = tf.slice(train, [0, 0], [n, d]) as tf.Tensor2D;
+    const time = seconds(() => trainFeatureMap(rows, w0, { ...base, loss: 'max', optimizer: 'sgd', epochs: float64Epochs, batchSize: null, lr: 10 }).weightsT.dispose(), 1);
+    rows.dispose();
+    return { time, flops: stageIFloat64Flops(n, d, features, float64Epochs) };
+  };
+  const small = float64Run(16);
+  const large = float64Run(64);
+  const float64 = Math.max(1e-12, (large.time - small.time) / (large.flops - small.flops));
+  const float64Fixed = Math.max(0, small.time - small.flops * float64);
   const normalCount = 100_000;
   const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), normalCount), 1) / normalCount;
   [a, b, logits, queries, memories, train, w0].forEach((t) => t.dispose());
   const one = await tinyCell(1);
   const three = await tinyCell(3);
   const model = Math.max(0, (three - one) / 2);
-  return { gemm, float64, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
+  return { gemm, float64, float64Fixed, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
 }
 
 interface Stored {

@@ -83,8 +83,9 @@ export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number, tes
 export interface Rates {
   /** s per FLOP of a float32 product on the backend (BLAS when in use). */
   gemm: number;
-  /** s per FLOP of the float64 products and steps of the max-loss path. */
+  /** s per FLOP of the float64 products and steps of the max-loss path, and its fixed s per Stage I. */
   float64: number;
+  float64Fixed: number;
   /** s per entry of softmax / of sparsemax (candidate thresholds) on a score matrix. */
   softmax: number;
   sparse: number;
@@ -101,7 +102,7 @@ export interface Rates {
 
 /** Seconds of one cell on one worker: the part its blocks can share and the part they cannot. */
 export function cellSeconds(cost: CellCost, rates: Rates): { serial: number; shareable: number } {
-  const stageI = cost.stageIFloat64 ? cost.stageIFlops * rates.float64 : cost.stageIFlops * rates.gemm + cost.stageISteps * rates.stageStep;
+  const stageI = cost.stageIFloat64 ? rates.float64Fixed + cost.stageIFlops * rates.float64 : cost.stageIFlops * rates.gemm + cost.stageISteps * rates.stageStep;
   const serial = rates.cell + cost.models * rates.model + stageI + cost.normals * rates.normal + cost.geometryFlops * rates.gemm;
   const shareable = cost.retrievalFlops * rates.gemm + cost.separationEntries * rates.softmax + cost.sparseEntries * rates.sparse + cost.l1Terms * rates.l1;
   return { serial, shareable };
