@@ -1,13 +1,13 @@
 /**
  * The 2-D figures (energy landscape, basins of attraction): the energy at grid points and the basin
  * of each point of a small grid against plain-JS float64 computations (test/oracle.ts), the U-Hop+
- * snapshots against a plain-JS SGD on the official loss, the config schema and a whole small run
- * through the CLI.
+ * snapshots against a plain-JS SGD on the official loss, the config schema, the panel-change claim,
+ * and a whole small run through the CLI.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -27,6 +27,8 @@ import {
 } from '../src/experiments/landscape.ts';
 import { initialWeightsT } from '../src/featuremap/linear.ts';
 import { rngFor } from '../src/random/prng.ts';
+import { checkPanelChange } from '../src/reproduce/panelClaims.ts';
+import { claimSchema } from '../src/reproduce/recipe.ts';
 import { figureSpec, panelsCsv } from '../src/output/landscapeFigures.ts';
 import { renderSvg } from '../src/output/plot.ts';
 
@@ -181,6 +183,39 @@ test('figure config: strict fields, exactly one of beta and temperature, kind de
   ], 'given points are normalised onto the circle');
 });
 
+test('panel-change claim: per case × α, paired by seed; memory measures once per case; filters', () => {
+  const dir = join(work, 'claim');
+  const panels = [
+    // case, memories, seed, N, alpha, deltaMin, convergedShare
+    [0, 5, 1, 0, 1, 0.2, 0.5],
+    [0, 5, 1, 5, 1, 0.3, 0.7],
+    [0, 5, 2, 0, 1, 0.2, 0.5],
+    [0, 5, 2, 5, 1, 0.1, 0.6],
+    [0, 5, 3, 0, 1, 0.2, 0.5],
+    [0, 5, 3, 5, 1, 0.25, 0.4],
+    [0, 5, 1, 0, 2, 0.2, 0.5],
+    [0, 5, 1, 5, 2, 0.3, 0.4],
+  ];
+  const header = 'case,memories,beta,seed,iterations,alpha,separation,deltaMin,convergedShare';
+  const label = (alpha: number) => (alpha === 1 ? 'softmax' : 'sparsemax');
+  const csv = [header, ...panels.map(([c, m, s, N, a, d, share]) => [c, m, 20, s, N, a, label(a), d, share].join(','))].join('\n');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'panels.csv'), `${csv}\n`);
+  const claim = (fields: object) => claimSchema.parse({ kind: 'panel-change', id: 'c', text: 't', to: 5, direction: 'rises', metric: 'convergedShare', ...fields });
+  // softmax: changes +0.2, +0.1, −0.1 → median +0.1; sparsemax: −0.1
+  const both = checkPanelChange(claim({}) as never, [dir]);
+  assert.equal(both.holds, false);
+  assert.match(both.value, /\+0\.1\d* \(softmax\), -0\.1\d* \(sparsemax\)/);
+  assert.equal(checkPanelChange(claim({ alphas: [1] }) as never, [dir]).holds, true);
+  assert.equal(checkPanelChange(claim({ alphas: [2], direction: 'falls' }) as never, [dir]).holds, true);
+  assert.equal(checkPanelChange(claim({ statistic: 'mean', alphas: [1] }) as never, [dir]).holds, true);
+  // Δ_min is a measure of the memories: one comparison per case (median of +0.1, −0.1, +0.05 = +0.05)
+  const separation = checkPanelChange(claim({ metric: 'deltaMin' }) as never, [dir]);
+  assert.match(separation.value, /\+0\.05\d* \(5 memories\); 3 seeds$/);
+  assert.equal(checkPanelChange(claim({ memories: 4 }) as never, [dir]).holds, false, 'no panel selected: fails');
+  assert.throws(() => checkPanelChange(claim({}) as never, [join(work, 'none')]), /panels\.csv is missing/);
+});
+
 test('figure: one panel per case × N × α with the memories marked; panels.csv has a row per seed', async () => {
   const config = loadFigureConfig('configs/energy-landscape.json', ['grid=6', 'seeds=2', 'iterations=[0,2]']);
   const { panels } = computeFigure(config);
@@ -212,4 +247,19 @@ test('uhop run on a basins config: files, deterministic panels.csv; unused optio
   assert.equal(uhop('run', 'configs/basins.json', '--out', out, '--shard', '1/2').code, 2);
   const dry = uhop('run', 'configs/basins.json', '--dry-run');
   assert.match(dry.stdout, /basins figure, 1 case\(s\) × N ∈ \{0, 1, 2, 5\}/);
+});
+
+test('uhop reproduce + verify on the figure recipes: listed with their grid, claims read from panels.csv', () => {
+  const list = uhop('reproduce', '--list');
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /khm-energy-landscape .*ci 40×40 grid, 24 panels × 50 seed\(s\); full 40×40 grid, 24 panels × 100 seed\(s\)/);
+  assert.match(list.stdout, /khm-basins .*ci 50×50 grid, 12 panels × 50 seed\(s\); full 100×100 grid/);
+  const out = join(work, 'paper');
+  const small = ['--set', 'grid=8', '--set', 'seeds=3'];
+  assert.equal(uhop('reproduce', 'khm-energy-landscape', '--out', out, ...small).code, 0);
+  const run = JSON.parse(readFileSync(join(out, 'khm-energy-landscape', 'recipe-run.json'), 'utf8'));
+  assert.equal(run.experiment, 'landscape');
+  const verify = uhop('verify', out);
+  assert.match(verify.stdout, /(pass|FAIL) {2}khm-energy-landscape\/iterations-separate: median change of deltaMin, N = 1 → 5: .*\(2 memories\), .*\(4 memories\); 3 seeds/);
+  assert.match(readFileSync(join(out, 'claims.md'), 'utf8'), /\| khm-energy-landscape \|/);
 });
