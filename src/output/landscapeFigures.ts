@@ -51,6 +51,8 @@ export function panelsMarkdown(panels: Panel[], config: ResolvedFigureConfig): s
     '',
     config.description ?? '',
     '',
+    `As run: ${config.grid} × ${config.grid} grid, ${config.cases.map((c) => `${Array.isArray(c.memories) ? c.memories.length : c.memories} memories at β = ${caseBeta(c).toPrecision(3)}`).join(', ')}, ${config.seeds.length} seed(s) (${config.seeds.length <= 5 ? config.seeds.join(', ') : `${config.seeds[0]}, ${config.seeds[1]}, …, ${config.seeds[config.seeds.length - 1]}`}), parity ${config.parity} (loss ${config.featureMap.lossForm}${config.kind === 'landscape' ? `, energy ${config.energy}` : ''}). The measures are defined in the README (2-D figures).`,
+    '',
     `| memories | β | separation | N | ${metrics.join(' | ')} |`,
     `| ---: | ---: | --- | ---: | ${metrics.map(() => '---:').join(' | ')} |`,
     ...lines,
