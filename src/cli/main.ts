@@ -59,8 +59,10 @@ program
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
   .action(async (path: string, options: { set: string[] }) => {
-    const { describeConfig } = await import('./describe.ts');
-    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
+    const { describeConfig, describeFigureConfig } = await import('./describe.ts');
+    const { isFigureConfigFile, loadFigureConfig } = await import('../config/figureSchema.ts');
+    const described = isFigureConfigFile(path) ? describeFigureConfig(loadFigureConfig(path, options.set)) : describeConfig(loadConfig(path, options.set));
+    console.log(`ok: ${path}\n${described}`);
   });
 
 program

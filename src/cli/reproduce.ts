@@ -16,6 +16,7 @@ import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
 import { evaluateClaims, type ClaimResult } from '../reproduce/claims.ts';
+import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
 
 export interface ReproduceOptions {
   all?: boolean;
@@ -47,6 +48,15 @@ function profileCost(loaded: LoadedRecipe, profile: ProfileName, rates: Rates): 
   return { gflop, seconds: runSeconds(costs.map((c) => c.estimate), 1) };
 }
 
+/** What a 2-D figure recipe's profile computes (no cells, so no FLOP estimate: seconds at most). */
+function figureProfileWork(loaded: LoadedRecipe, profile: ProfileName): string {
+  const { recipe, configPath } = loaded;
+  const sets = [...Object.entries(recipe.set), ...Object.entries(recipe.profiles[profile].set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const config = loadFigureConfig(configPath, sets);
+  const panels = config.cases.length * config.iterations.length * config.alphas.length;
+  return `${profile} ${config.grid}×${config.grid} grid, ${panels} panels × ${config.seeds.length} seed(s)`;
+}
+
 /** The missing-data message of a recipe's dataset, or null when its files are found. */
 function missingData(loaded: LoadedRecipe): string | null {
   const config = loadConfig(loaded.configPath);
@@ -76,7 +86,9 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
     const rates = await ratesFor((await initBackend()).label);
     for (const loaded of recipes) {
       const { recipe } = loaded;
+      const figure = isFigureConfigFile(loaded.configPath);
       const cost = (p: ProfileName) => {
+        if (figure) return figureProfileWork(loaded, p);
         const c = profileCost(loaded, p, rates);
         return `${p} ${c.gflop.toFixed(0)} GFLOP ≈ ${Math.max(1, Math.round(c.seconds))} s on one worker`;
       };

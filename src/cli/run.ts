@@ -7,7 +7,8 @@ import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { cellCost, runSeconds } from '../runs/cost.ts';
 import { chooseWorkers } from '../runs/estimate.ts';
 import { progressReporter } from './progress.ts';
-import { describeConfig } from './describe.ts';
+import { describeConfig, describeFigureConfig } from './describe.ts';
+import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
 
 export interface RunOptions {
   out?: string;
@@ -43,7 +44,26 @@ function parseWorkers(text: string | undefined): number | undefined {
   return workers;
 }
 
+/** A 2-D figure config: computed in seconds, in one thread, without cells (so no cache, shards or workers). */
+async function runFigureCommand(configPath: string, options: RunOptions): Promise<void> {
+  const unused = (['workers', 'shard', 'dataDir'] as const).filter((option) => options[option] !== undefined);
+  if (unused.length) throw new UserError(`--${unused.map((o) => (o === 'dataDir' ? 'data-dir' : o)).join(', --')}: not used by a 2-D figure config (kind landscape / basins)`);
+  const config = loadFigureConfig(configPath, options.set);
+  if (options.dryRun) {
+    console.log(describeFigureConfig(config));
+    return;
+  }
+  const directory = resolve(options.out ?? join('results', config.name));
+  const started = Date.now();
+  const { runFigureToFolder } = await import('../runs/figureToFolder.ts');
+  const { panels, backend } = await runFigureToFolder(config, directory);
+  if (!options.quiet) {
+    console.log(`${config.name}: ${panels} panels in ${((Date.now() - started) / 1000).toFixed(1)} s on ${backend}; wrote ${relative(process.cwd(), directory) || '.'}/`);
+  }
+}
+
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
+  if (isFigureConfigFile(configPath)) return runFigureCommand(configPath, options);
   const config = loadConfig(configPath, options.set);
   const directory = resolve(options.out ?? join('results', config.name));
   const shard = options.shard ? parseShard(options.shard) : undefined;

@@ -30,24 +30,35 @@ function tsallisEntropy(p: tf.Tensor2D, alpha: number): tf.Tensor1D {
 }
 
 /**
+ * Ψ*_α(z) of each row of the logits z = β·K(Ξ, x): log-sum-exp for softmax, ⟨p, z⟩ + H_α(p) at
+ * p = α-entmax(z) otherwise (p passed in when the caller has it). Null α (poly): no conjugate.
+ */
+export function conjugates(logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): tf.Tensor1D {
+  const alpha = alphaOf(spec);
+  if (alpha === null) throw new Error(`separation "${spec.separation}" has no Tsallis-entropy energy`);
+  return tf.tidy(() => {
+    if (alpha === 1) return tf.logSumExp(logits, 1) as tf.Tensor1D;
+    const p = weights ?? separations[spec.separation](logits, spec);
+    return tf.add(tf.sum(tf.mul(p, logits), 1), tsallisEntropy(p, alpha)) as tf.Tensor1D;
+  });
+}
+
+/** E(x) = ½K(x, x) − Ψ*_α(z)/β of each state, from its logits z (and p = Sep(z), when the caller has it). */
+export function stateEnergies(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const features = space.project(states);
+    const selfSimilarity = tf.mul(tf.sum(tf.square(features), 1), 0.5);
+    return tf.sub(selfSimilarity, tf.div(conjugates(logits, spec, weights), spec.beta)) as tf.Tensor1D;
+  });
+}
+
+/**
  * Mean energy over the states, from the logits z = β·K(Ξ, x) already computed for them and, when
  * the caller has it, p = Sep(z) (saves a second sparsemax / entmax).
  */
 export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): number {
-  const alpha = alphaOf(spec);
-  if (alpha === null) return NaN;
-  const value = tf.tidy(() => {
-    const features = space.project(states);
-    const selfSimilarity = tf.mul(tf.sum(tf.square(features), 1), 0.5);
-    const conjugate =
-      alpha === 1
-        ? tf.logSumExp(logits, 1)
-        : (() => {
-            const p = weights ?? separations[spec.separation](logits, spec);
-            return tf.add(tf.sum(tf.mul(p, logits), 1), tsallisEntropy(p, alpha));
-          })();
-    return tf.mean(tf.sub(selfSimilarity, tf.div(conjugate, spec.beta)));
-  });
+  if (alphaOf(spec) === null) return NaN;
+  const value = tf.tidy(() => tf.mean(stateEnergies(space, states, logits, spec, weights)));
   const energy = value.dataSync()[0];
   value.dispose();
   return energy;

@@ -13,6 +13,7 @@ import { readResultsFolder } from '../runs/resultsFolder.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
 import type { Claim } from './recipe.ts';
 import { describeValue, type RecipeRun } from './run.ts';
+import { checkPanelChange } from './panelClaims.ts';
 
 export interface ClaimResult {
   recipe: string;
@@ -91,10 +92,13 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
       holds: fit.b >= claim.minSlope && fit.r2 >= claim.minR2,
     };
   },
+  'panel-change': (claim, runs) => checkPanelChange(claim, runs.map((r) => r.directory)),
 };
 
 export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
   const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) => {
+    // a 2-D figure run has no cells: its claims read its panels.csv
+    if (run.experiment) return { value, records: [], directory: join(folder, sub), phaseTarget: NaN };
     const results = readResultsFolder(join(folder, sub));
     return {
       value,

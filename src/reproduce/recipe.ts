@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { formatIssues } from '../config/load.ts';
+import { panelMetrics } from '../experiments/landscape.ts';
 
 const metric = z.enum(['error', 'successRate', 'exactRate', 'metastableShare', 'sepLossFinal', 'deltaMin']);
 const statistic = z.enum(['median', 'mean']).default('median');
@@ -20,6 +21,24 @@ const common = {
     .default('pass')
     .describe('fail: the claim is known not to reproduce with this protocol; the check then guards that finding'),
 };
+
+const panelMetric = z.enum([...new Set([...panelMetrics.landscape, ...panelMetrics.basins])] as [string, ...string[]]);
+
+/** Claims on the 2-D figure recipes (configs of kind landscape / basins): their panels.csv. */
+const panelChangeClaim = z
+  .object({
+    kind: z.literal('panel-change'),
+    ...common,
+    metric: panelMetric.describe('a column of panels.csv'),
+    from: z.number().int().nonnegative().default(0).describe('U-Hop+ iterations N of the reference row (0 = the raw memories)'),
+    to: z.number().int().positive().describe('U-Hop+ iterations N of the row compared with it'),
+    direction: z.enum(['rises', 'falls']),
+    statistic,
+    memories: z.number().int().optional().describe('only the cases with this many memories (default: every case)'),
+    alphas: z.array(z.number()).min(1).optional().describe('only these α (default: every α)'),
+  })
+  .strict()
+  .describe('the statistic over seeds of (metric at N = to) − (metric at N = from), same seed, is > 0 (rises) or < 0 (falls) in every case × α');
 
 export const claimSchema = z.discriminatedUnion('kind', [
   z
@@ -69,6 +88,7 @@ export const claimSchema = z.discriminatedUnion('kind', [
     })
     .strict()
     .describe('the smallest sufficient D_Φ grows like a + b·ln M, with b ≥ minSlope and R² ≥ minR2'),
+  panelChangeClaim,
 ]);
 
 const overrides = z.record(z.string(), z.unknown()).default({}).describe('config fields set as with --set key=value');

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { UserError } from '../errors.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
+import { isFigureConfigFile, loadFigureConfig, type FigureKind } from '../config/figureSchema.ts';
+import { runFigureToFolder } from '../runs/figureToFolder.ts';
 
 export type ProfileName = 'ci' | 'full';
 
@@ -13,6 +16,8 @@ export interface RecipeRun {
   profile: ProfileName;
   /** One entry per run: the varied value (null without `vary`) and its folder (relative). */
   runs: Array<{ value: unknown; folder: string }>;
+  /** Set for a 2-D figure recipe (config kind landscape / basins), whose runs have panels instead of cells. */
+  experiment?: FigureKind;
 }
 
 const assignments = (fields: Record<string, unknown>) => Object.entries(fields).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
@@ -40,6 +45,7 @@ export async function runRecipe(
   const { recipe, configPath } = loaded;
   const chosen = recipe.profiles[profile];
   const base = [...assignments(recipe.set), ...assignments(chosen.set), ...(options.set ?? [])];
+  if (isFigureConfigFile(configPath)) return runFigureRecipe(loaded, profile, outRoot, base, options.onRun);
   const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
   const folder = join(outRoot, recipe.name);
   const runs: RecipeRun['runs'] = [];
@@ -52,6 +58,19 @@ export async function runRecipe(
     runs.push({ value, folder: name });
   }
   const run: RecipeRun = { recipe, profile, runs };
+  writeFileAtomic(join(folder, 'recipe-run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  return run;
+}
+
+/** A 2-D figure recipe: one run of its config (no `vary`), into <out>/<recipe>/. */
+async function runFigureRecipe(loaded: LoadedRecipe, profile: ProfileName, outRoot: string, sets: string[], onRun?: (folder: string) => void): Promise<RecipeRun> {
+  const { recipe, configPath } = loaded;
+  if (recipe.vary) throw new UserError(`recipe ${recipe.name}: a 2-D figure config (kind landscape / basins) takes no "vary"`);
+  const config = loadFigureConfig(configPath, sets);
+  const folder = join(outRoot, recipe.name);
+  onRun?.(recipe.name);
+  await runFigureToFolder(config, folder);
+  const run: RecipeRun = { recipe, profile, runs: [{ value: null, folder: '.' }], experiment: config.kind };
   writeFileAtomic(join(folder, 'recipe-run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return run;
 }

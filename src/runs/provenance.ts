@@ -46,17 +46,18 @@ export interface ManifestInput {
   shard: string | null;
 }
 
-export function buildManifest(input: ManifestInput): Manifest {
+/** What every result records about how it was made: versions, commit, math version, backend, machine, times. */
+export function runProvenance(startedAt: Date, backend: BackendInfo) {
   const cpuList = cpus();
   const own = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   return {
     uhop: own.version,
     command: process.argv.slice(2),
-    startedAt: input.startedAt.toISOString(),
+    startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     gitCommit: gitCommit(),
     mathVersion: mathVersion(),
-    backend: input.backend,
+    backend,
     versions: {
       node: process.versions.node,
       '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs'),
@@ -66,6 +67,12 @@ export function buildManifest(input: ManifestInput): Manifest {
       koffi: packageVersion('koffi'),
     },
     machine: { hostname: hostname(), platform: platform(), release: release(), cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? 'unknown' },
+  };
+}
+
+export function buildManifest(input: ManifestInput): Manifest {
+  return {
+    ...runProvenance(input.startedAt, input.backend),
     dataset: input.dataset,
     cellKeys: input.cellKeys,
     cells: input.cells,
