@@ -1,7 +1,6 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
-import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
 
 /**
@@ -58,10 +57,7 @@ program
   .description('check a config and show what it would run')
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
-  .action(async (path: string, options: { set: string[] }) => {
-    const { describeConfig } = await import('./describe.ts');
-    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
-  });
+  .action(lazy(() => import('./validate.ts'), 'validateCommand'));
 
 program
   .command('report')

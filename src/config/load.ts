@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
+import { settingConflicts, type SettingIssue } from './conflicts.ts';
 import { UserError } from '../errors.ts';
 
 export function readConfigFile(path: string): unknown {
@@ -55,7 +56,7 @@ export function applyOverride(target: unknown, path: string[], value: unknown): 
 }
 
 /** One line per problem, each with the path of the offending field. */
-export function formatIssues(source: string, error: z.ZodError): string {
+export function formatIssues(source: string, error: z.ZodError | { issues: SettingIssue[] }): string {
   const lines = error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
     return `  - ${path}: ${issue.message}`;
@@ -66,14 +67,21 @@ export function formatIssues(source: string, error: z.ZodError): string {
 export function validateConfig(raw: unknown, source: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(formatIssues(source, parsed.error));
+  const conflicts = settingConflicts(raw, parsed.data);
+  if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }));
   return parsed.data;
 }
 
-export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
+/** The config file's content with the overrides applied, before validation. */
+export function readRawConfig(path: string, overrides: string[] = []): unknown {
   let raw = readConfigFile(path);
   for (const assignment of overrides) {
     const { path: keys, value } = parseOverride(assignment);
     raw = applyOverride(raw, keys, value);
   }
-  return resolveConfig(validateConfig(raw, path));
+  return raw;
+}
+
+export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
+  return resolveConfig(validateConfig(readRawConfig(path, overrides), path));
 }
