@@ -119,3 +119,11 @@ test('settings of a part no model uses stay allowed and are listed as unused', (
   const used = { ...raw, models: [{ name: 'a', featureMap: true, similarity: 'l1' }] };
   assert.deepEqual(unusedSettings(used, validateConfig(used, 'c')), []);
 });
+
+test('a name that would put the results outside results/ ("." or "..") is refused', () => {
+  const base = { memories: [10], models: [{ name: 'a' }] };
+  for (const name of ['.', '..']) {
+    assert.throws(() => validateConfig({ ...base, name }, 'c'), (e: unknown) => e instanceof UserError && /name: must name a folder inside results\//.test(e.message), name);
+  }
+  for (const name of ['...', 'a.b', '.hidden']) assert.doesNotThrow(() => validateConfig({ ...base, name }, 'c'), name);
+});

@@ -1,5 +1,5 @@
 /** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
-import { join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
@@ -44,9 +44,17 @@ function parseWorkers(text: string | undefined): number | undefined {
   return workers;
 }
 
+/** results/<name>: a name that leads out of results/ is refused (the schema already refuses "." and ".."). */
+function resultsFolderOf(name: string): string {
+  const root = resolve('results');
+  const folder = resolve(root, name);
+  if (dirname(folder) !== root) throw new UserError(`name: "${name}" does not name a folder inside results/`);
+  return folder;
+}
+
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
   const config = loadConfig(configPath, options.set);
-  const directory = resolve(options.out ?? join('results', config.name));
+  const directory = resolve(options.out ?? resultsFolderOf(config.name));
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
   if (options.dryRun) {

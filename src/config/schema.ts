@@ -287,6 +287,7 @@ export const configSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only (it names the results folder)')
+      .refine((name) => name !== '.' && name !== '..', 'must name a folder inside results/, not "." or ".."')
       .describe('experiment name; results go to results/<name>/'),
     description: z.string().optional(),
     parity: z
