@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { applyOverride, loadConfig, parseOverride, readConfigFile, validateConfig } from '../src/config/load.ts';
 import { resolveConfig } from '../src/config/parity.ts';
 import { configJsonSchema } from '../src/config/schema.ts';
@@ -126,4 +128,19 @@ test('a name that would put the results outside results/ ("." or "..") is refuse
     assert.throws(() => validateConfig({ ...base, name }, 'c'), (e: unknown) => e instanceof UserError && /name: must name a folder inside results\//.test(e.message), name);
   }
   for (const name of ['...', 'a.b', '.hidden']) assert.doesNotThrow(() => validateConfig({ ...base, name }, 'c'), name);
+});
+
+test('--set and config files refuse __proto__, prototype and constructor keys; nothing is polluted', () => {
+  for (const assignment of ['models.__proto__.x=1', '__proto__.x=1', 'featureMap.constructor.prototype.x=1', 'a.prototype=1', 'featureMap={"__proto__":{"x":1}}', 'models=[{"name":"a","constructor":1}]']) {
+    assert.throws(() => parseOverride(assignment), (e: unknown) => e instanceof UserError && /__proto__|prototype|constructor/.test(e.message), assignment);
+  }
+  assert.throws(() => applyOverride({ models: [{ name: 'a' }] }, ['models', '__proto__', 'x'], 1), UserError);
+  assert.throws(() => applyOverride({ models: [{ name: 'a' }] }, ['models', 'length'], 0), /models is a list; address an entry by its index/);
+  assert.equal(([] as unknown as Record<string, unknown>).x, undefined, 'Array.prototype untouched');
+  assert.equal(({} as Record<string, unknown>).x, undefined, 'Object.prototype untouched');
+  const dir = mkdtempSync(join(tmpdir(), 'uhop-config-'));
+  writeFileSync(join(dir, 'p.json'), '{"name":"x","memories":[10],"models":[{"name":"a"}],"__proto__":{"x":1}}');
+  writeFileSync(join(dir, 'p.yaml'), 'name: x\nmemories: [10]\nmodels:\n  - name: a\n    constructor: 1\n');
+  assert.throws(() => readConfigFile(join(dir, 'p.json')), /the key "__proto__" is not allowed/);
+  assert.throws(() => readConfigFile(join(dir, 'p.yaml')), /the key "models\.0\.constructor" is not allowed/);
 });

@@ -12,10 +12,27 @@ export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
   const text = readFileSync(path, 'utf8');
   const isYaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
+  let raw: unknown;
   try {
-    return isYaml ? parseYaml(text) : JSON.parse(text);
+    raw = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new UserError(`${path}: not valid ${isYaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  refuseForbiddenKeys(raw, path);
+  return raw;
+}
+
+/** Keys that would reach JavaScript's object prototypes instead of a config field. */
+const forbiddenKeys = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Refuses `__proto__`, `prototype` and `constructor` keys anywhere in a JSON value. */
+function refuseForbiddenKeys(value: unknown, where: string, path: string[] = []): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const key of Object.keys(value)) {
+    if (forbiddenKeys.has(key)) {
+      throw new UserError(`${where}: the key "${[...path, key].join('.')}" is not allowed (it would reach JavaScript's object prototypes)`);
+    }
+    refuseForbiddenKeys((value as Record<string, unknown>)[key], where, [...path, key]);
   }
 }
 
@@ -25,6 +42,8 @@ export function parseOverride(assignment: string): { path: string[]; value: unkn
   if (eq <= 0) throw new UserError(`--set expects key=value, got "${assignment}"`);
   const path = assignment.slice(0, eq).trim().split('.');
   if (path.some((key) => key === '')) throw new UserError(`--set: empty key in "${assignment}"`);
+  const bad = path.find((key) => forbiddenKeys.has(key));
+  if (bad) throw new UserError(`--set ${assignment}: "${bad}" is not a config field (it would reach JavaScript's object prototypes)`);
   const raw = assignment.slice(eq + 1);
   let value: unknown;
   try {
@@ -32,6 +51,7 @@ export function parseOverride(assignment: string): { path: string[]; value: unkn
   } catch {
     value = raw;
   }
+  refuseForbiddenKeys(value, `--set ${assignment}`);
   return { path, value };
 }
 
@@ -39,16 +59,23 @@ type Json = Record<string, unknown> | unknown[];
 
 /** Returns a copy of `target` with `value` written at `path`, creating objects on the way. */
 export function applyOverride(target: unknown, path: string[], value: unknown): unknown {
+  const bad = path.find((key) => forbiddenKeys.has(key));
+  if (bad) throw new UserError(`--set ${path.join('.')}: "${bad}" is not a config field`);
   const root: Json = structuredClone((target ?? {}) as Json);
   let node: Json = root;
   path.forEach((key, depth) => {
+    if (Array.isArray(node) && !/^\d+$/.test(key)) {
+      const list = path.slice(0, depth).join('.');
+      throw new UserError(`--set ${path.join('.')}: ${list} is a list; address an entry by its index (${list}.0)`);
+    }
     const isLast = depth === path.length - 1;
     const container = node as Record<string, unknown>;
     if (isLast) {
       container[key] = value;
       return;
     }
-    const child = container[key];
+    // own fields only: an inherited property (e.g. of Array.prototype) is never walked into
+    const child = Object.hasOwn(container, key) ? container[key] : undefined;
     if (child === null || typeof child !== 'object') container[key] = {};
     node = container[key] as Json;
   });
