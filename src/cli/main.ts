@@ -1,6 +1,7 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
+import { systemError } from './systemErrors.ts';
 import { configJsonSchema } from '../config/schema.ts';
 
 /**
@@ -130,6 +131,11 @@ function fail(error: unknown): never {
   if (error instanceof CommanderError) {
     // help and version exit 0; usage errors (unknown option, missing argument) exit 2
     process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  const machine = systemError(error);
+  if (machine) {
+    console.error(`uhop: error: ${machine.message}`);
+    process.exit(machine.exitCode);
   }
   console.error(error);
   process.exit(1);

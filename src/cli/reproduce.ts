@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { expandCells } from '../runs/grid.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { ensureWritableFolder } from '../io/writableFolder.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
@@ -81,6 +82,7 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
     return;
   }
   const out = resolve(options.out);
+  ensureWritableFolder(out, '--out');
   const workers = options.workers ? Number(options.workers) : undefined;
   for (const loaded of recipes) {
     const started = Date.now();

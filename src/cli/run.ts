@@ -7,6 +7,9 @@ import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { progressReporter } from './progress.ts';
 import { describeConfig } from './describe.ts';
+import { assertRunnable } from '../runs/preflight.ts';
+import { assertFolderPath, ensureWritableFolder } from '../io/writableFolder.ts';
+import { diskFullError, isDiskFull } from './systemErrors.ts';
 
 export interface RunOptions {
   out?: string;
@@ -54,13 +57,17 @@ function resultsFolderOf(name: string): string {
 
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
   const config = loadConfig(configPath, options.set);
+  assertRunnable(config, configPath);
   const directory = resolve(options.out ?? resultsFolderOf(config.name));
+  const folderLabel = options.out === undefined ? 'results folder' : '--out';
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
+  assertFolderPath(directory, folderLabel);
   if (options.dryRun) {
     console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir })));
     return;
   }
+  ensureWritableFolder(directory, folderLabel);
   const startedAt = new Date();
   const progress = progressReporter(Boolean(options.quiet));
   let outcome;
@@ -68,6 +75,9 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
     const { runToFolder } = await import('../runs/runToFolder.ts');
     outcome = await runToFolder(config, sweep, options.shard ?? null);
+  } catch (error) {
+    // cells are written one by one, atomically: those finished before the disk filled up are whole
+    throw isDiskFull(error) ? diskFullError(directory) : error;
   } finally {
     progress.stop();
   }

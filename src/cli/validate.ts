@@ -2,11 +2,13 @@
 import { readRawConfig, validateConfig } from '../config/load.ts';
 import { resolveConfig } from '../config/parity.ts';
 import { unusedSettings } from '../config/unused.ts';
+import { assertRunnable } from '../runs/preflight.ts';
 import { describeConfig } from './describe.ts';
 
 export function validateCommand(path: string, options: { set: string[] }): void {
   const raw = readRawConfig(path, options.set);
   const config = validateConfig(raw, path);
+  assertRunnable(resolveConfig(config), path);
   const unused = unusedSettings(raw, config);
   const lines = [`ok: ${path}`, describeConfig(resolveConfig(config))];
   if (unused.length) lines.push('unused (allowed, no effect on this run):', ...unused.map((note) => `  - ${note}`));

@@ -1,5 +1,5 @@
 /** Reading a config file (JSON or YAML), applying `--set key=value` overrides, validating with zod. */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -10,7 +10,13 @@ import { UserError } from '../errors.ts';
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
-  const text = readFileSync(path, 'utf8');
+  if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder; give a config file, e.g. configs/mnist.json`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
   const isYaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
   let raw: unknown;
   try {
