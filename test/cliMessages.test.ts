@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -93,4 +93,60 @@ test('a full disk while cells are written: exit 2, the finished cells kept, the 
   assert.match(dry.stdout, /2 cells here: 1 cached, 1 to run/);
   assert.equal(uhop(...args).code, 0);
   assert.ok(existsSync(join(out, 'cells.csv')));
+});
+
+test('an error in a --set value names the --set, not the config file, with the expected form', () => {
+  const list = uhop('validate', 'configs/mnist.json', '--set', 'memories=100');
+  assert.equal(list.code, 2);
+  assert.match(list.stderr, /invalid --set memories=100:\n  - memories: expected a list, e.g. \[100\]/);
+  assert.doesNotMatch(list.stderr, /invalid config/);
+  const broken = uhop('validate', 'configs/mnist.json', '--set', 'featureMap.epochs=many', '--set', 'memories=[10,');
+  assert.match(broken.stderr, /invalid --set featureMap\.epochs=many:\n  - featureMap\.epochs: expected an integer, e\.g\. 100/);
+  assert.match(broken.stderr, /invalid --set memories=\[10,:\n  - memories: expected a list, e\.g\. \[\d+\] \("\[10," is not valid JSON\)/);
+  noStack(broken.stderr);
+});
+
+test('a JSON syntax error gives line and column; a recipe given to run or validate points to uhop reproduce', () => {
+  const file = join(work, 'comma.json');
+  writeFileSync(file, '{\n  "name": "x",\n  "memories": [10],\n}\n');
+  const syntax = uhop('run', file);
+  assert.equal(syntax.code, 2);
+  assert.match(syntax.stderr, /comma\.json: not valid JSON at line 4, column 1: .*\n  \}\n  \^/);
+  for (const command of ['run', 'validate']) {
+    const recipe = uhop(command, 'configs/paper/uhop-capacity-mnist.json');
+    assert.equal(recipe.code, 2);
+    assert.match(recipe.stderr, /configs\/paper\/uhop-capacity-mnist\.json is a paper recipe, not a config: run it with `uhop reproduce uhop-capacity-mnist`/);
+    noStack(recipe.stderr);
+  }
+});
+
+test('uhop --version prints the version of package.json', () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const result = uhop(flag);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout.trim(), version);
+  }
+});
+
+test('Ctrl-C during a progress bar shows the terminal cursor again and exits 130', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/interruptedBar.ts'], { encoding: 'utf8' });
+  assert.equal(result.status, 130, result.stderr);
+  const hidden = result.stdout.indexOf('\x1b[?25l');
+  assert.ok(hidden >= 0, 'the bar hid the cursor');
+  assert.ok(result.stdout.indexOf('\x1b[?25h', hidden) > hidden, 'and showed it again');
+  assert.match(result.stdout, /w1: M=10 D_Φ=8 seed=1/, 'the bar names D_Φ');
+  assert.match(result.stdout, /interrupted \(SIGINT\); finished cells are kept/);
+});
+
+test('progress and failure lines name D_Φ when the grid has one', () => {
+  const out = join(work, 'dims');
+  const args = ['--set', 'memories=[6]', '--set', 'seeds=1', '--set', 'featureMap.epochs=3', '--set', 'featureMap.dim=[2,3]', '--workers', '1'];
+  // a learning rate of 1e300 overflows Stage I: both cells fail, as cells (exit 1)
+  const run = uhop('run', 'configs/synthetic-sphere.json', '--out', out, ...args, '--set', 'featureMap.lr=1e300');
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /cell 1\/2 \(M=6 D_Φ=2 seed=1, worker 1\) FAILED/);
+  assert.match(run.stderr, /\n  M=6 D_Φ=3 seed=1: Stage I \(max loss\): non-finite/);
+  const dry = uhop('run', 'configs/synthetic-sphere.json', '--out', out, ...args, '--set', 'featureMap.lr=1e300', '--dry-run');
+  assert.match(dry.stdout, /\n  M=6 D_Φ=2 seed=1 \w+ failed before, will retry/);
 });

@@ -144,3 +144,17 @@ test('--set and config files refuse __proto__, prototype and constructor keys; n
   assert.throws(() => readConfigFile(join(dir, 'p.json')), /the key "__proto__" is not allowed/);
   assert.throws(() => readConfigFile(join(dir, 'p.yaml')), /the key "models\.0\.constructor" is not allowed/);
 });
+
+test('issues are grouped under the config file or the --set that made the value', () => {
+  const raw = applyOverride({ name: 'x', memories: [10], models: [{ name: 'a', colour: 'red' }] }, ['seeds'], 'three');
+  try {
+    validateConfig(raw, 'c.json', ['seeds=three']);
+    assert.fail('expected a UserError');
+  } catch (error) {
+    assert.ok(error instanceof UserError);
+    assert.equal(
+      error.message,
+      'invalid config c.json:\n  - models.0: Unrecognized key: "colour"\ninvalid --set seeds=three:\n  - seeds: expected an integer or a list, e.g. 1 or [0]',
+    );
+  }
+});

@@ -1,4 +1,5 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
 import { systemError } from './systemErrors.ts';
@@ -22,8 +23,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('uhop')
+  .version(version, '-V, --version', 'print the uhop version')
   .description('Memory-capacity experiments for modern Hopfield networks with learned feature maps (U-Hop, KHM / U-Hop+)')
   .showHelpAfterError()
   .exitOverride();

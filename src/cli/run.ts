@@ -5,11 +5,12 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
-import { progressReporter } from './progress.ts';
+import { cellLabel, progressReporter } from './progress.ts';
 import { describeConfig } from './describe.ts';
 import { assertRunnable } from '../runs/preflight.ts';
 import { assertFolderPath, ensureWritableFolder } from '../io/writableFolder.ts';
 import { diskFullError, isDiskFull } from './systemErrors.ts';
+import { refuseRecipe } from './recipeHint.ts';
 
 export interface RunOptions {
   out?: string;
@@ -35,7 +36,7 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
     `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
     ...plan.cells.map(
-      (cell) => `  M=${cell.memories} seed=${cell.seed} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+      (cell) => `  ${cellLabel(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
   ].join('\n');
 }
@@ -56,6 +57,7 @@ function resultsFolderOf(name: string): string {
 }
 
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
+  refuseRecipe(configPath);
   const config = loadConfig(configPath, options.set);
   assertRunnable(config, configPath);
   const directory = resolve(options.out ?? resultsFolderOf(config.name));
@@ -90,7 +92,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   }
   if (result.failed.length) {
     console.error(`uhop: ${result.failed.length} cell(s) failed (see failed.csv; the next run retries them):`);
-    for (const cell of result.failed) console.error(`  M=${cell.memories} seed=${cell.seed}: ${cell.error.split('\n')[0]}`);
+    for (const cell of result.failed) console.error(`  ${cellLabel(cell)}: ${cell.error.split('\n')[0]}`);
     process.exitCode = 1;
   }
 }

@@ -2,11 +2,30 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
-import { settingConflicts, type SettingIssue } from './conflicts.ts';
+import { settingConflicts } from './conflicts.ts';
+import { expectedForm } from './expectedForm.ts';
 import { UserError } from '../errors.ts';
+
+/** Where JSON.parse stopped, as line and column with the line and a caret (Node 20's message gives only the offset). */
+function jsonErrorPlace(text: string, message: string): { place: string; excerpt: string } {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  const offset = /at position (\d+)/.exec(message);
+  let line: number;
+  let column: number;
+  if (lineColumn) [line, column] = [Number(lineColumn[1]), Number(lineColumn[2])];
+  else if (offset) {
+    const before = text.slice(0, Number(offset[1]));
+    line = before.split('\n').length;
+    column = before.length - before.lastIndexOf('\n');
+  } else if (/end of JSON input/.test(message)) {
+    const lines = text.trimEnd().split('\n');
+    [line, column] = [lines.length, lines[lines.length - 1].length + 1];
+  } else return { place: '', excerpt: '' };
+  const source = text.split('\n')[line - 1] ?? '';
+  return { place: ` at line ${line}, column ${column}`, excerpt: `\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^` };
+}
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
@@ -22,7 +41,10 @@ export function readConfigFile(path: string): unknown {
   try {
     raw = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path}: not valid ${isYaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    if (isYaml) throw new UserError(`${path}: not valid YAML: ${message}`);
+    const { place, excerpt } = jsonErrorPlace(text, message);
+    throw new UserError(`${path}: not valid JSON${place}: ${message}${excerpt}`);
   }
   refuseForbiddenKeys(raw, path);
   return raw;
@@ -88,20 +110,63 @@ export function applyOverride(target: unknown, path: string[], value: unknown): 
   return root;
 }
 
-/** One line per problem, each with the path of the offending field. */
-export function formatIssues(source: string, error: z.ZodError | { issues: SettingIssue[] }): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    return `  - ${path}: ${issue.message}`;
-  });
-  return `invalid config ${source}:\n${lines.join('\n')}`;
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: string[];
 }
 
-export function validateConfig(raw: unknown, source: string): Config {
+/** The value at `path` in the raw input (for the example in a --set error). */
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let node = raw;
+  for (const key of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[String(key)] : undefined;
+  return node;
+}
+
+/** The last --set whose path contains the issue's field or lies inside it (it made the value there). */
+function setOf(path: string[], sets: string[]): string | null {
+  const matches = sets.filter((assignment) => {
+    const keys = parseOverride(assignment).path;
+    const n = Math.min(keys.length, path.length);
+    return keys.slice(0, n).every((key, i) => key === path[i]);
+  });
+  return matches.at(-1) ?? null;
+}
+
+/**
+ * One line per problem, each with the path of the offending field, under the config file or under
+ * the `--set` that made the value (with the expected form, e.g. "expected a list, e.g. [100]").
+ */
+export function formatIssues(source: string, error: { issues: readonly Issue[] }, context: { sets?: string[]; raw?: unknown } = {}): string {
+  const sets = context.sets ?? [];
+  const groups = new Map<string, string[]>();
+  // an unknown key is reported at its object: give each key its own path
+  const issues = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys?.length
+      ? issue.keys.map((key) => ({ ...issue, keys: [key], message: `Unrecognized key: "${key}"`, own: [...issue.path, key] }))
+      : [{ ...issue, own: issue.path }],
+  );
+  for (const issue of issues) {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    const set = setOf(issue.own.map(String), sets);
+    let message = issue.message;
+    if (set && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+      message = expectedForm(issue.path.map(String), valueAt(context.raw, issue.path)) ?? message;
+    }
+    const header = set ? `invalid --set ${set}:` : `invalid config ${source}:`;
+    groups.set(header, [...(groups.get(header) ?? []), `  - ${path}: ${message}`]);
+  }
+  const ordered = [...groups].sort(([a], [b]) => Number(a.startsWith('invalid --set')) - Number(b.startsWith('invalid --set')));
+  return ordered.map(([header, lines]) => `${header}\n${lines.join('\n')}`).join('\n');
+}
+
+/** `sets`: the --set assignments applied to `raw`, so that their errors name them. */
+export function validateConfig(raw: unknown, source: string, sets: string[] = []): Config {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error));
+  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }));
   const conflicts = settingConflicts(raw, parsed.data);
-  if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }));
+  if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }, { sets, raw }));
   return parsed.data;
 }
 
@@ -116,5 +181,5 @@ export function readRawConfig(path: string, overrides: string[] = []): unknown {
 }
 
 export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
-  return resolveConfig(validateConfig(readRawConfig(path, overrides), path));
+  return resolveConfig(validateConfig(readRawConfig(path, overrides), path, overrides));
 }
