@@ -94,6 +94,7 @@ test('a set field that another setting keeps from taking effect is an error nami
     [{ queries: { from: 'test' } }, /queries\.from: "test" needs a dataset with a test split .*dataset\.name is "mnist"/],
     [{ queries: { from: 'test' }, dataset: { name: 'mnist-full', split: 'test' } }, /queries\.from: .*dataset\.split "test"/],
     [{ dataset: { name: 'mnist', balanced: true, indices: [1, 2, 3] } }, /dataset\.balanced: .*dataset\.indices/],
+    [{ dataset: { name: 'cifar10', grayscale: true, layout: 'hwc' } }, /dataset\.layout: .*dataset\.grayscale: true/],
     [{ featureMap: { tau: 0.2 } }, /featureMap\.tau: only used with featureMap\.loss "uhop-plus"; featureMap\.loss is "max"/],
     [{ featureMap: { loss: 'average', lossForm: 'coded' } }, /featureMap\.lossForm: .*featureMap\.loss is "average"/],
     [{ featureMap: { init: 'kaiming-normal', initStd: 2 } }, /featureMap\.initStd: only used with featureMap\.init "normal"/],

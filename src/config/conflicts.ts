@@ -43,6 +43,9 @@ export function settingConflicts(raw: unknown, config: Config): SettingIssue[] {
       add(['queries', 'from'], `"test" queries come from the test split, which dataset.split "test" already makes the pool: use queries.from "pool"`);
     }
   }
+  if (dataset.name === 'cifar10' && dataset.grayscale && isSet(raw, ['dataset', 'layout'])) {
+    add(['dataset', 'layout'], 'orders the colour planes, but dataset.grayscale: true leaves one plane (d = 1024)');
+  }
   if ('balanced' in dataset && dataset.balanced && dataset.indices) {
     add(['dataset', 'balanced'], 'the memories are the pinned dataset.indices, so a balanced draw cannot apply; set one of the two');
   }
