@@ -35,6 +35,15 @@ test('a bad config exits with code 2, names each problem by path, and prints no 
   assert.equal(uhop('run', join(work, 'missing.json')).code, 2);
 });
 
+test('validate lists the settings no model uses; a conflicting pair exits 2 naming both fields', () => {
+  const unused = uhop('validate', 'configs/mnist.json', '--set', 'models=[{"name":"MHN"}]');
+  assert.equal(unused.code, 0, unused.stderr);
+  assert.match(unused.stdout, /unused .*\n  - featureMap: no model has featureMap: true/);
+  const conflict = uhop('validate', 'configs/mnist.json', '--set', 'queries.count=5');
+  assert.equal(conflict.code, 2);
+  assert.match(conflict.stderr, /queries\.count: .*queries\.from is "memories"/);
+});
+
 test('validate accepts YAML, schema prints JSON Schema, --dry-run runs nothing', () => {
   const validate = uhop('validate', 'configs/mnist.yaml');
   assert.equal(validate.code, 0, validate.stderr);

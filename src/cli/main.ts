@@ -1,7 +1,8 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
-import { loadConfig } from '../config/load.ts';
+import { systemError } from './systemErrors.ts';
 import { configJsonSchema } from '../config/schema.ts';
 
 /**
@@ -22,8 +23,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('uhop')
+  .version(version, '-V, --version', 'print the uhop version')
   .description('Memory-capacity experiments for modern Hopfield networks with learned feature maps (U-Hop, KHM / U-Hop+)')
   .showHelpAfterError()
   .exitOverride();
@@ -58,12 +62,7 @@ program
   .description('check a config and show what it would run')
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
-  .action(async (path: string, options: { set: string[] }) => {
-    const { describeConfig, describeFigureConfig } = await import('./describe.ts');
-    const { isFigureConfigFile, loadFigureConfig } = await import('../config/figureSchema.ts');
-    const described = isFigureConfigFile(path) ? describeFigureConfig(loadFigureConfig(path, options.set)) : describeConfig(loadConfig(path, options.set));
-    console.log(`ok: ${path}\n${described}`);
-  });
+  .action(lazy(() => import('./validate.ts'), 'validateCommand'));
 
 program
   .command('report')
@@ -136,6 +135,11 @@ function fail(error: unknown): never {
   if (error instanceof CommanderError) {
     // help and version exit 0; usage errors (unknown option, missing argument) exit 2
     process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  const machine = systemError(error);
+  if (machine) {
+    console.error(`uhop: error: ${machine.message}`);
+    process.exit(machine.exitCode);
   }
   console.error(error);
   process.exit(1);

@@ -34,17 +34,23 @@ const clock = (seconds: number) => {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 };
 
-const describe = (cell: CellKey) => `M=${cell.memories} seed=${cell.seed}`;
+/** "M=100 D_Φ=8 seed=3" (D_Φ only when the grid has one). */
+export const cellLabel = (cell: CellKey) =>
+  `M=${cell.memories}${cell.featureDim !== undefined && cell.featureDim !== null ? ` D_Φ=${cell.featureDim}` : ''} seed=${cell.seed}`;
 
-export function progressReporter(quiet: boolean): SweepProgress & { stop(): void } {
+/** Exit codes of a process ended by SIGINT / SIGTERM, as a shell reports them. */
+const signalExit = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** `stream`: where the progress goes (stderr; tests pass a stand-in terminal). */
+export function progressReporter(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): SweepProgress & { stop(): void } {
   if (quiet) return { stop: () => {} };
   const status: string[] = [];
   const announce = (cached: number, toRun: number, workers: number) =>
-    process.stderr.write(`${cached} cached, ${toRun} to run${toRun ? ` on ${workers} worker(s)` : ''}\n`);
-  if (process.stderr.isTTY) {
+    stream.write(`${cached} cached, ${toRun} to run${toRun ? ` on ${workers} worker(s)` : ''}\n`);
+  if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        stream: process.stderr,
+        stream,
         format: 'cells {bar} {value}/{total} | elapsed {duration_formatted} | ETA {left} | {workers}',
         hideCursor: true,
       },
@@ -54,6 +60,16 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
     let eta: ReturnType<typeof etaTracker> | null = null;
     let timer: NodeJS.Timeout | undefined;
     const left = () => (eta ? clock(eta.seconds()) : '?');
+    // Ctrl-C (or kill) while the bar hides the cursor: show it again before the process ends
+    const interrupted = (signal: keyof typeof signalExit) => {
+      bar.stop();
+      stream.write(`\nuhop: interrupted (${signal}); finished cells are kept, the same command resumes\n`);
+      process.exit(signalExit[signal]);
+    };
+    const release = () => {
+      process.removeListener('SIGINT', interrupted);
+      process.removeListener('SIGTERM', interrupted);
+    };
     return {
       onPlan: (plan, toRun, workers) => {
         announce(plan.cells.length - toRun, toRun, workers);
@@ -61,13 +77,15 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
         eta = etaTracker(plan, workers);
         status.length = workers;
         status.fill('idle');
+        process.once('SIGINT', interrupted);
+        process.once('SIGTERM', interrupted);
         bar.start(toRun, 0, { workers: '', left: left() });
         timer = setInterval(() => bar.update({ left: left() }), 1000);
         timer.unref();
         started = true;
       },
       onCellStart: (cell, worker) => {
-        status[worker] = describe(cell);
+        status[worker] = cellLabel(cell);
         bar.update({ workers: status.map((s, i) => `w${i + 1}: ${s}`).join(' | '), left: left() });
       },
       onCellDone: (cell, _ok, done) => {
@@ -76,6 +94,7 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
       },
       stop: () => {
         clearInterval(timer);
+        release();
         if (started) bar.stop();
       },
     };
@@ -90,8 +109,8 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
     onCellDone: (cell, ok, done, total, worker) => {
       const elapsed = (Date.now() - begun) / 1000;
       eta?.cellDone(cell);
-      process.stderr.write(
-        `cell ${done}/${total} (${describe(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${(eta?.seconds() ?? 0).toFixed(1)}s\n`,
+      stream.write(
+        `cell ${done}/${total} (${cellLabel(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${(eta?.seconds() ?? 0).toFixed(1)}s\n`,
       );
     },
     stop: () => {},

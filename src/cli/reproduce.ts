@@ -12,6 +12,7 @@ import { ratesFor } from '../runs/calibration.ts';
 import { initBackend } from '../backend/select.ts';
 import { cellCost } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { ensureWritableFolder } from '../io/writableFolder.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
@@ -97,6 +98,7 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
     return;
   }
   const out = resolve(options.out);
+  ensureWritableFolder(out, '--out');
   const workers = options.workers ? Number(options.workers) : undefined;
   for (const loaded of recipes) {
     const started = Date.now();

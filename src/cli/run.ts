@@ -1,14 +1,18 @@
 /** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { cellCost, runSeconds } from '../runs/cost.ts';
 import { chooseWorkers } from '../runs/estimate.ts';
-import { progressReporter } from './progress.ts';
+import { cellLabel, progressReporter } from './progress.ts';
 import { describeConfig, describeFigureConfig } from './describe.ts';
 import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
+import { assertRunnable } from '../runs/preflight.ts';
+import { assertFolderPath, ensureWritableFolder } from '../io/writableFolder.ts';
+import { diskFullError, isDiskFull } from './systemErrors.ts';
+import { refuseRecipe } from './recipeHint.ts';
 
 export interface RunOptions {
   out?: string;
@@ -32,7 +36,7 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan, requestedWorkers:
     `${(flops / 1e9).toFixed(1)} GFLOP to run on ${plan.backend.label}`,
     `estimate: ${pending.length ? runSeconds(estimates, workers).toFixed(0) : 0} s on ${workers} worker(s)`,
     ...plan.cells.map(
-      (cell) => `  M=${cell.memories} seed=${cell.seed} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+      (cell) => `  ${cellLabel(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
   ].join('\n');
 }
@@ -62,16 +66,29 @@ async function runFigureCommand(configPath: string, options: RunOptions): Promis
   }
 }
 
+/** results/<name>: a name that leads out of results/ is refused (the schema already refuses "." and ".."). */
+function resultsFolderOf(name: string): string {
+  const root = resolve('results');
+  const folder = resolve(root, name);
+  if (dirname(folder) !== root) throw new UserError(`name: "${name}" does not name a folder inside results/`);
+  return folder;
+}
+
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
+  refuseRecipe(configPath);
   if (isFigureConfigFile(configPath)) return runFigureCommand(configPath, options);
   const config = loadConfig(configPath, options.set);
-  const directory = resolve(options.out ?? join('results', config.name));
+  assertRunnable(config, configPath);
+  const directory = resolve(options.out ?? resultsFolderOf(config.name));
+  const folderLabel = options.out === undefined ? 'results folder' : '--out';
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
+  assertFolderPath(directory, folderLabel);
   if (options.dryRun) {
     console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir }), workers));
     return;
   }
+  ensureWritableFolder(directory, folderLabel);
   const startedAt = new Date();
   const progress = progressReporter(Boolean(options.quiet));
   let outcome;
@@ -79,6 +96,9 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
     const { runToFolder } = await import('../runs/runToFolder.ts');
     outcome = await runToFolder(config, sweep, options.shard ?? null);
+  } catch (error) {
+    // cells are written one by one, atomically: those finished before the disk filled up are whole
+    throw isDiskFull(error) ? diskFullError(directory) : error;
   } finally {
     progress.stop();
   }
@@ -91,7 +111,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   }
   if (result.failed.length) {
     console.error(`uhop: ${result.failed.length} cell(s) failed (see failed.csv; the next run retries them):`);
-    for (const cell of result.failed) console.error(`  M=${cell.memories} seed=${cell.seed}: ${cell.error.split('\n')[0]}`);
+    for (const cell of result.failed) console.error(`  ${cellLabel(cell)}: ${cell.error.split('\n')[0]}`);
     process.exitCode = 1;
   }
 }

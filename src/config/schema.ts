@@ -107,7 +107,9 @@ const queryIndices = z
   .array(z.number().int().nonnegative())
   .min(1)
   .optional()
-  .describe('pin the queries: pool indices, each a memory of every cell, queried in this order (replays another tool\'s run)');
+  .describe(
+    'pin the queries, queried in this order (replays another tool\'s run): with queries.from "memories" pool indices of memories of every cell (each corrupted); with "pool" pool images, with "test" test-split images, each aimed at its nearest memory',
+  );
 
 const imageFields = { indices: poolIndices, queryIndices, balanced, scale: pixelScale };
 
@@ -176,7 +178,12 @@ export const queriesSchema = z
       .enum(['memories', 'pool', 'test'])
       .default('memories')
       .describe('memories: each memory, corrupted (capacity); pool: other pool images/points, not memories (metastable states); test: the test split of a file dataset'),
-    count: z.number().int().positive().optional().describe('pool/test: how many queries (default: as many as memories; test: the whole split)'),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('pool/test: how many queries, drawn at random (default: as many as memories; test: the whole split); not with dataset.queryIndices'),
   })
   .strict()
   .describe('what the queries are; a query not built from a memory has its nearest memory (input space) as target');
@@ -280,6 +287,7 @@ export const configSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only (it names the results folder)')
+      .refine((name) => name !== '.' && name !== '..', 'must name a folder inside results/, not "." or ".."')
       .describe('experiment name; results go to results/<name>/'),
     description: z.string().optional(),
     parity: z

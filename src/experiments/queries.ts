@@ -1,4 +1,4 @@
-/** The queries of a cell: memories (corrupted later), pinned pool indices, or independent images. */
+/** The queries of a cell: memories (corrupted later) or independent pool / test images, drawn or pinned by dataset.queryIndices. */
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { gatherRows, type Pool } from '../data/pool.ts';
@@ -22,6 +22,14 @@ export function chooseQueries(
   // independent queries: pool images that are not memories, or the test split
   const source = from === 'test' ? queryPool : pool;
   if (!source) throw new UserError('queries.from "test" needs a dataset with a test split (mnist-full, fashion-mnist, cifar10)');
+  const pinned = config.dataset.queryIndices;
+  if (pinned) {
+    // exactly these images, in this order (a pinned pool image may be a memory: its target is then itself)
+    const bad = pinned.find((k) => k >= source.count);
+    const where = from === 'test' ? `the test split of ${source.name}` : `the pool of ${source.name}`;
+    if (bad !== undefined) throw new UserError(`dataset.queryIndices: ${bad} is outside ${where} (0..${source.count - 1})`);
+    return { rows: gatherRows(source, pinned), targets: null, poolIndices: Int32Array.from(pinned) };
+  }
   const memorySet = new Set(from === 'test' ? [] : indices);
   const wanted = count ?? (from === 'test' ? source.count : cell.memories);
   const order = permutation(rngFor(cell.seed, cell.memories, cell.featureDim ?? 0, 'query-set'), source.count);

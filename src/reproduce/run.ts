@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
+import { assertRunnable } from '../runs/preflight.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { UserError } from '../errors.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
@@ -49,9 +50,14 @@ export async function runRecipe(
   const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
   const folder = join(outRoot, recipe.name);
   const runs: RecipeRun['runs'] = [];
-  for (const value of values) {
-    const sets = recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base;
-    const config = loadConfig(configPath, sets);
+  // every run's config is checked before the first one starts
+  const configs = values.map((value) => {
+    const config = loadConfig(configPath, recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base);
+    assertRunnable(config, `recipe ${recipe.name}${recipe.vary ? ` (${recipe.vary.label} = ${describeValue(value)})` : ''}`);
+    return config;
+  });
+  for (const [i, value] of values.entries()) {
+    const config = configs[i];
     const name = runFolderName(recipe, value);
     options.onRun?.(join(recipe.name, name));
     await runToFolder(config, { resultsDir: join(folder, name), workers: options.workers });
