@@ -38,6 +38,14 @@ export function entmax15(z: number[]): number[] {
   return half.map((v) => f(v - tau));
 }
 
+/** α-entmax (α > 1): p = max((α − 1)z − τ, 0)^{1/(α−1)}, Σp = 1. */
+export function entmax(z: number[], alpha: number): number[] {
+  const scaled = z.map((v) => (alpha - 1) * v);
+  const f = (x: number) => Math.max(x, 0) ** (1 / (alpha - 1));
+  const tau = thresholdByBisection(scaled, f);
+  return scaled.map((v) => f(v - tau));
+}
+
 export const dot = (a: number[], b: number[]) => a.reduce((acc, v, i) => acc + v * b[i], 0);
 export const norm = (a: number[]) => Math.sqrt(dot(a, a));
 
