@@ -88,7 +88,7 @@ export function cellsCsv(records: ModelRecord[]): string {
 }
 
 export function timingsCsv(timings: ModelTiming[]): string {
-  return toCsv(timings, ['model', 'M', 'seed', 'stageIMs', 'retrievalMs']);
+  return toCsv(timings, ['model', 'featureDim', 'M', 'seed', 'stageIMs', 'retrievalMs']);
 }
 
 /** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */
@@ -132,8 +132,21 @@ export function summaryRows(records: ModelRecord[]): SummaryRow[] {
   });
 }
 
+/** summary.csv's columns for the error statistics (SummaryRow keeps Summary's plain names). */
+export const summaryErrorColumns = {
+  errorMean: 'mean',
+  errorStd: 'std',
+  errorMedian: 'median',
+  errorMin: 'min',
+  errorMax: 'max',
+  errorCiLow: 'ciLow',
+  errorCiHigh: 'ciHigh',
+} as const satisfies Record<string, keyof Summary>;
+
 export function summaryCsv(rows: SummaryRow[]): string {
-  return toCsv(rows, ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
+  const errorColumns = Object.entries(summaryErrorColumns) as Array<[keyof typeof summaryErrorColumns, keyof Summary]>;
+  const named = rows.map((row) => ({ ...row, ...Object.fromEntries(errorColumns.map(([column, field]) => [column, row[field]])) }));
+  return toCsv(named, ['model', 'featureDim', 'M', 'n', ...errorColumns.map(([column]) => column), 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
@@ -219,11 +232,11 @@ export function summaryMarkdown(rows: SummaryRow[], paired: PairedRow[], title: 
     '',
     `Retrieval error (sum over pixels of squared differences, mean over the M queries), over ${n} seed(s).`,
     '',
-    '## mean ± std [95 % bootstrap CI of the mean]',
+    '## error: mean ± std [95 % bootstrap CI of the mean]',
     '',
     pivotTable(rows, (r) => `${fmt(r.mean)} ± ${fmt(r.std)} [${fmt(r.ciLow)}, ${fmt(r.ciHigh)}]`),
     '',
-    '## median [min, max]',
+    '## error: median [min, max]',
     '',
     pivotTable(rows, (r) => `${fmt(r.median)} [${fmt(r.min)}, ${fmt(r.max)}]`),
     '',
