@@ -145,7 +145,7 @@ test('uhop reproduce + verify: a recipe passes its claims, and a deliberately br
   assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small, '--set', `models=${broken}`).code, 0);
   const bad = uhop('verify', out);
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /FAIL {2}uhop-capacity-mnist\/softmax-beats-mhn/);
+  assert.match(bad.stdout, /^fail {2}uhop-capacity-mnist\/softmax-beats-mhn/m);
   assert.equal(uhop('reproduce', 'no-such-recipe').code, 2);
 });
 

@@ -1,4 +1,5 @@
 /** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/cell.ts';
 import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
@@ -85,6 +86,33 @@ function toCsv(rows: object[], columns: string[]): string {
 
 export function cellsCsv(records: ModelRecord[]): string {
   return toCsv(records, cellColumns);
+}
+
+/** A row of cells.csv read back: the record without the ‖p‖ histogram (that is in metastable.csv). */
+export type CellsCsvRecord = Omit<ModelRecord, 'supportHistogram'>;
+
+const textColumns = new Set<keyof ModelRecord>(['model', 'dataset', 'similarity', 'separation', 'backend', 'control']);
+/** Columns written empty for models without a feature map. */
+const nullableColumns = new Set<keyof ModelRecord>(['sepLossInit', 'sepLossFinal', 'wNormInit', 'wNormTrained']);
+
+/** The records of a cells.csv (as cellsCsv wrote them: numbers by String(), so they read back exactly). */
+export function recordsFromCellsCsv(text: string, source = 'cells.csv'): CellsCsvRecord[] {
+  const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+  const missing = rows.length ? cellColumns.filter((column) => !(column in rows[0])) : [];
+  if (missing.length) throw new Error(`${source}: no column ${missing.join(', ')}`);
+  return rows.map((row) => {
+    const entries = cellColumns.map((column) => {
+      const text = row[column];
+      if (textColumns.has(column)) return [column, text];
+      if (column === 'featureMap') return [column, text === 'true'];
+      // empty: null in the U-Hop-only columns, else NaN (the cache's JSON stores NaN as null)
+      if (text === '') return [column, nullableColumns.has(column) ? null : NaN];
+      const value = Number(text);
+      if (Number.isNaN(value) && text !== 'NaN') throw new Error(`${source}: ${column} = "${text}" is not a number`);
+      return [column, value];
+    });
+    return Object.fromEntries(entries) as CellsCsvRecord;
+  });
 }
 
 export function timingsCsv(timings: ModelTiming[]): string {
