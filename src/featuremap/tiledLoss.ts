@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constantTimes, normalizeRows } from '../backend/ops.ts';
+import { rowBlocks } from '../backend/blocks.ts';
 import { UNIFORMITY_T, type LossOptions, type SeparationLossName } from './losses.ts';
 import { upperPairs } from './pairs.ts';
 
@@ -33,14 +34,11 @@ interface Tile {
 }
 
 function tilesOf(n: number, tileEntries: number): Tile[] {
-  const height = Math.max(1, Math.min(n, Math.floor(tileEntries / n)));
-  const tiles: Tile[] = [];
-  for (let a = 0; a < n; a += height) {
-    const b = Math.min(n, a + height);
-    tiles.push({ rows: [a, b], columns: [a, b], diagonal: true });
-    if (b < n) tiles.push({ rows: [a, b], columns: [b, n], diagonal: false });
-  }
-  return tiles;
+  return rowBlocks(n, n, tileEntries).flatMap(({ start, size }): Tile[] => {
+    const end = start + size;
+    const diagonal: Tile = { rows: [start, end], columns: [start, end], diagonal: true };
+    return end < n ? [diagonal, { rows: [start, end], columns: [end, n], diagonal: false }] : [diagonal];
+  });
 }
 
 function rowsOf(u: tf.Tensor2D, [start, end]: [number, number]): tf.Tensor2D {
