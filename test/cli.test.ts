@@ -78,7 +78,7 @@ test('a small end-to-end run writes every result file, with the documented colum
   }
   const summary = parse(readFileSync(join(first, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(summary.length, 7 * 2);
-  assert.deepEqual(Object.keys(summary[0]).slice(0, 9), ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max']);
+  assert.deepEqual(Object.keys(summary[0]).slice(0, 11), ['model', 'featureDim', 'M', 'n', 'errorMean', 'errorStd', 'errorMedian', 'errorMin', 'errorMax', 'errorCiLow', 'errorCiHigh']);
   assert.match(readFileSync(join(first, 'error-vs-M.svg'), 'utf8'), /^<svg/);
   assert.deepEqual([...readFileSync(join(first, 'error-vs-M.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
   const resolved = JSON.parse(readFileSync(join(first, 'config.resolved.json'), 'utf8'));
@@ -88,6 +88,19 @@ test('a small end-to-end run writes every result file, with the documented colum
   assert.ok(manifest.backend.choice);
   assert.ok(manifest.startedAt <= manifest.finishedAt);
   assert.match(readFileSync(join(first, 'summary.md'), 'utf8'), /\| U-Hop softmax \|/);
+});
+
+test('timings.csv has one row per model × D_Φ × M × seed (featureDim column), as cells.csv', () => {
+  const out = join(work, 'timings');
+  const run = uhop('run', 'configs/phase-diagram.json', '--out', out, '--set', 'memories=[4]', '--set', 'seeds=1', '--set', 'featureMap.dim=[2,3]', '--set', 'featureMap.epochs=1', '--quiet');
+  assert.equal(run.code, 0, run.stderr);
+  const timings = parse(readFileSync(join(out, 'timings.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const cells = parse(readFileSync(join(out, 'cells.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.deepEqual(Object.keys(timings[0]), ['model', 'featureDim', 'M', 'seed', 'stageIMs', 'retrievalMs']);
+  const key = (row: Record<string, string>) => [row.model, row.featureDim, row.M, row.seed].join('/');
+  assert.equal(new Set(timings.map(key)).size, timings.length, 'no two timings rows with the same keys');
+  assert.deepEqual(timings.map(key).sort(), cells.map(key).sort());
+  assert.deepEqual([...new Set(timings.map((row) => row.featureDim))].sort(), ['2', '3']);
 });
 
 test('without a BLAS (UHOP_BLAS=off) the same run works on plain wasm and agrees with the BLAS run', () => {

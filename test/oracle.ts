@@ -38,6 +38,14 @@ export function entmax15(z: number[]): number[] {
   return half.map((v) => f(v - tau));
 }
 
+/** α-entmax (α > 1): p = max((α − 1)z − τ, 0)^{1/(α−1)}, Σp = 1. */
+export function entmax(z: number[], alpha: number): number[] {
+  const scaled = z.map((v) => (alpha - 1) * v);
+  const f = (x: number) => Math.max(x, 0) ** (1 / (alpha - 1));
+  const tau = thresholdByBisection(scaled, f);
+  return scaled.map((v) => f(v - tau));
+}
+
 export const dot = (a: number[], b: number[]) => a.reduce((acc, v, i) => acc + v * b[i], 0);
 export const norm = (a: number[]) => Math.sqrt(dot(a, a));
 
@@ -103,4 +111,37 @@ export function smoothMax(features: number[][], tau: number): number {
   let total = 0;
   for (let i = 0; i < unit.length; i++) for (let j = i + 1; j < unit.length; j++) total += Math.exp(dot(unit[i], unit[j]) / tau);
   return tau * Math.log(total);
+}
+
+/**
+ * The four Stage I losses of raw features (row-major n × D), float64, in one O(n²D) loop over the
+ * pairs (for sizes where arrays of rows and spread arguments would not do).
+ */
+export function pairLosses(features: ArrayLike<number>, n: number, dim: number, tau: number): { max: number; average: number; coded: number; smoothMax: number } {
+  const unit = new Float64Array(n * dim);
+  for (let r = 0; r < n; r++) {
+    let squares = 0;
+    for (let k = 0; k < dim; k++) squares += features[r * dim + k] ** 2;
+    const length = Math.sqrt(squares);
+    for (let k = 0; k < dim; k++) unit[r * dim + k] = features[r * dim + k] / length;
+  }
+  let maxCos = -Infinity;
+  let average = 0;
+  let smooth = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let c = 0;
+      for (let k = 0; k < dim; k++) c += unit[i * dim + k] * unit[j * dim + k];
+      maxCos = Math.max(maxCos, c);
+      average += Math.exp(4 * (c - 1)); // exp(−t‖û_i − û_j‖²), t = 2
+      smooth += Math.exp(c / tau);
+    }
+  }
+  const pairs = (n * (n - 1)) / 2;
+  return {
+    max: 4 * (maxCos - 1),
+    average: Math.log(average / pairs),
+    coded: Math.log((smooth + (n * (n + 1)) / 2) / pairs) / n,
+    smoothMax: tau * Math.log(smooth),
+  };
 }

@@ -85,3 +85,24 @@ test('sparsemax and 1.5-entmax on wide rows: many tied maxima, all entries near 
     rows.forEach((row, i) => assertClose(got[i], reference(row), 1e-6, `${name} wide row ${i}`));
   }
 });
+
+test('α-entmax on rows of 5,000: every row sums to 1 within 1e-6 and matches a float64 bisection', () => {
+  const width = 5000;
+  const rows = [
+    Array.from(normalArray(rngFor('entmax-rows', 1), width, 0.01)), // every entry in the support
+    Array.from(normalArray(rngFor('entmax-rows', 2), width, 0.5)),
+    Array.from({ length: width }, (_, i) => (i % 4 === 0 ? 1 : i / width)), // 1250 tied maxima
+  ];
+  const input = tf.tensor2d(rows);
+  for (const alpha of [1.25, 1.5, 2, 3]) {
+    const out = separations.entmax(input, { degree: 10, alpha });
+    const got = out.arraySync() as number[][];
+    out.dispose();
+    got.forEach((row, i) => {
+      const sum = row.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-6, `α = ${alpha}, row ${i}: Σp = ${sum}`);
+      assertClose(row, oracle.entmax(rows[i], alpha), 1e-7, `α = ${alpha}, row ${i}`);
+    });
+  }
+  input.dispose();
+});

@@ -111,7 +111,7 @@ test('uhop report regenerates every table from stored cells without recomputing'
   assert.match(markdown, /!\[retrieval error vs M\]\(error-vs-M\.png\)/);
   assert.match(markdown, /## Resolved config/);
   const summary = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-  for (const row of summary) assert.ok(Number(row.ciLow) <= Number(row.mean) && Number(row.mean) <= Number(row.ciHigh), `${row.model} M=${row.M}`);
+  for (const row of summary) assert.ok(Number(row.errorCiLow) <= Number(row.errorMean) && Number(row.errorMean) <= Number(row.errorCiHigh), `${row.model} M=${row.M}`);
   const paired = parse(readFileSync(join(dir, 'paired.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(paired.length, 2 * 4, '2 models against the baseline at 4 M');
   assert.ok(paired.every((row) => row.baseline === 'MHN' && Number(row.n) === 3));
@@ -145,7 +145,7 @@ test('uhop reproduce + verify: a recipe passes its claims, and a deliberately br
   assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small, '--set', `models=${broken}`).code, 0);
   const bad = uhop('verify', out);
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /FAIL {2}uhop-capacity-mnist\/softmax-beats-mhn/);
+  assert.match(bad.stdout, /^fail {2}uhop-capacity-mnist\/softmax-beats-mhn/m);
   assert.equal(uhop('reproduce', 'no-such-recipe').code, 2);
 });
 

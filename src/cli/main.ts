@@ -102,7 +102,7 @@ program
   .option('-o, --out <dir>', 'results root', 'results/paper')
   .option('-s, --set <key=value>', 'override a config field of every run (repeatable)', collect, [])
   .option('-w, --workers <n>', 'worker threads per run (default: one per core)')
-  .addHelpText('after', '\nThen: uhop verify results/paper   (checks every claim, exit 1 if one fails)')
+  .addHelpText('after', '\nThen: uhop verify results/paper   (checks every claim, exit 1 if one fails or unexpectedly passes)')
   .action(lazy(() => import('./reproduce.ts'), 'reproduceCommand'));
 
 program

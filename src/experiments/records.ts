@@ -104,6 +104,8 @@ export interface ModelTiming {
   model: string;
   M: number;
   seed: number;
+  /** D_Φ of the cell (the data dimension when not set), as in cells.csv. */
+  featureDim: number;
   stageIMs: number;
   retrievalMs: number;
 }

@@ -9,6 +9,7 @@ import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
 import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
+import { tiledObjective } from './tiledLoss.ts';
 
 export interface StageIOptions extends LossOptions {
   loss: SeparationLossName;
@@ -27,9 +28,11 @@ export interface StageIOptions extends LossOptions {
   rng?: Rng;
   /**
    * "tensor" forces the generic path (tfjs objective and gradient each step) where the float64
-   * max-loss SGD path would apply; tests compare the two.
+   * max-loss SGD path would apply; "tiled" goes further and computes every objective over tiles
+   * of about `tileEntries` pairs whatever n is. Tests compare them.
    */
-  solver?: 'auto' | 'tensor';
+  solver?: 'auto' | 'tensor' | 'tiled';
+  tileEntries?: number;
 }
 
 export interface StageIResult {
@@ -67,32 +70,55 @@ function epochBatches(n: number, options: StageIOptions): Array<Int32Array | nul
   return batches;
 }
 
-/** The loss of the trained weights, over chunks when the memory set is too large for one Gram matrix. */
-const FULL_LOSS_LIMIT = 4096;
+/**
+ * Up to this many training rows an objective is one tfjs expression over the n × n pairs; beyond,
+ * the pairs go in tiles (tiledLoss.ts): a few n × n float32 tensors outgrow the 4 GiB wasm heap
+ * near n = 10,000.
+ */
+export const FULL_LOSS_LIMIT = 4096;
 
-function finalLoss(train: tf.Tensor2D, weightsT: tf.Tensor2D, full: StageIObjective | null, options: StageIOptions): number {
-  const n = train.shape[0];
-  const chunks = full ? [full] : [];
-  if (!full) {
-    for (let start = 0; start + 1 < n; start += FULL_LOSS_LIMIT) {
-      const part = tf.slice(train, [start, 0], [Math.min(FULL_LOSS_LIMIT, n - start), -1]);
-      chunks.push({ ...stageIObjective(options.loss, part, options), dispose: () => part.dispose() });
-    }
-  }
-  const values = chunks.map((objective) => {
-    const value = tf.tidy(() => objective.apply(weightsT));
-    const number = value.dataSync()[0];
-    value.dispose();
-    return number;
-  });
-  if (!full) chunks.forEach((c) => c.dispose());
-  return values.reduce((a, b) => a + b, 0) / values.length;
+/** The float64 max-loss path holds K and G (16 n² bytes); up to 2 GiB of them, n ≤ 11,585. */
+const FUSED_MAX_LOSS_BYTES = 2 ** 31;
+
+/** A Stage I objective as the trainer uses it, whichever way it is computed. */
+interface TrainingObjective {
+  value(weightsT: tf.Tensor2D): number;
+  /** L and scale · ∂L/∂Wᵀ (the caller owns the gradient). */
+  valueAndGradient(weightsT: tf.Variable<tf.Rank.R2>, scale: number): { value: number; gradient: tf.Tensor2D };
+  dispose(): void;
+}
+
+function fullObjective(objective: StageIObjective): TrainingObjective {
+  return {
+    value(weightsT) {
+      const value = tf.tidy(() => objective.apply(weightsT));
+      const number = value.dataSync()[0];
+      value.dispose();
+      return number;
+    },
+    valueAndGradient(weightsT, scale) {
+      // scale·L is differentiated, so the gradient arrives scaled and an SGD update is one pass over W
+      const scaled = () => (scale === 1 ? objective.apply(weightsT) : (tf.mul(objective.apply(weightsT), scale) as tf.Scalar));
+      const { value, grads } = tf.variableGrads(scaled, [weightsT]);
+      const number = value.dataSync()[0] / scale;
+      value.dispose();
+      return { value: number, gradient: grads[weightsT.name] as tf.Tensor2D };
+    },
+    dispose: () => objective.dispose(),
+  };
+}
+
+/** The objective of the loss on rows x: full up to FULL_LOSS_LIMIT rows, in tiles beyond. */
+function objectiveFor(x: tf.Tensor2D, options: StageIOptions): TrainingObjective {
+  if (x.shape[0] <= FULL_LOSS_LIMIT && options.solver !== 'tiled') return fullObjective(stageIObjective(options.loss, x, options));
+  return tiledObjective(options.loss, x, options, options.tileEntries);
 }
 
 /** The official capacity protocol (max loss, plain full-batch SGD, no projection) has a float64 path. */
 export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'loss' | 'optimizer' | 'project' | 'batchSize' | 'solver'>): boolean {
   const fullBatch = !options.batchSize || options.batchSize >= n;
-  return options.solver !== 'tensor' && options.loss === 'max' && options.optimizer === 'sgd' && !options.project && fullBatch && n <= FULL_LOSS_LIMIT;
+  const fits = 16 * n * n <= FUSED_MAX_LOSS_BYTES;
+  return (options.solver ?? 'auto') === 'auto' && options.loss === 'max' && options.optimizer === 'sgd' && !options.project && fullBatch && fits;
 }
 
 /**
@@ -101,7 +127,7 @@ export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'los
  * so the closest pair chosen at each step (near-ties are the norm once the max loss has spread
  * the memories) is the same on every backend.
  */
-function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: StageIObjective, options: StageIOptions): StageIResult {
+function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: TrainingObjective, options: StageIOptions): StageIResult {
   const [n, rows] = train.shape;
   const featureDim = initialWeightsT.shape[1];
   const x = new Float64Array(train.dataSync() as Float32Array);
@@ -120,14 +146,14 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
   const change = gemm64(x, coefficients, rows, n, featureDim, true);
   for (let index = 0; index < change.length; index++) change[index] = w0[index] - change[index];
   const weightsT = tf.tensor2d(new Float32Array(change), [rows, featureDim]);
-  return { weightsT, losses, lossAfter: finalLoss(train, weightsT, full, options) };
+  return { weightsT, losses, lossAfter: full.value(weightsT) };
 }
 
 export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
   const n = train.shape[0];
   if (n < 2) throw new Error(`Stage I needs at least 2 memories, got ${n}`);
-  const full = n <= FULL_LOSS_LIMIT ? stageIObjective(options.loss, train, options) : null;
-  if (full && fusedMaxLossApplies(n, options)) {
+  const full = objectiveFor(train, options);
+  if (fusedMaxLossApplies(n, options)) {
     const result = trainMaxLossFused(train, initialWeightsT, full, options);
     full.dispose();
     return result;
@@ -147,23 +173,20 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
     for (const batch of batches) {
       if (batch) trainValues ??= train.dataSync() as Float32Array;
       const rows = batch ? tf.tensor2d(copyRows(trainValues!, columns, batch), [batch.length, columns]) : null;
-      const objective = rows ? stageIObjective(options.loss, rows, options) : full!;
+      const objective = rows ? objectiveFor(rows, options) : full;
       if (adam) {
-        const { value, grads } = tf.variableGrads(() => objective.apply(weightsT), [weightsT]);
-        epochLoss += value.dataSync()[0];
-        adam.applyGradients([{ name: weightsT.name, tensor: grads[weightsT.name] }]);
-        value.dispose();
-        Object.values(grads).forEach((g) => g.dispose());
+        const { value, gradient } = objective.valueAndGradient(weightsT, 1);
+        epochLoss += value;
+        adam.applyGradients([{ name: weightsT.name, tensor: gradient }]);
+        gradient.dispose();
       } else {
         const lr = learningRateAt(step, options);
-        // lr·L is differentiated, so the gradient arrives scaled and the update is one pass over W
-        const { value, grads } = tf.variableGrads(() => tf.mul(objective.apply(weightsT), lr) as tf.Scalar, [weightsT]);
-        epochLoss += value.dataSync()[0] / lr;
-        const updated = tf.sub(weightsT, grads[weightsT.name]);
+        const { value, gradient } = objective.valueAndGradient(weightsT, lr);
+        epochLoss += value;
+        const updated = tf.sub(weightsT, gradient);
         weightsT.assign(updated as tf.Tensor2D);
         updated.dispose();
-        value.dispose();
-        Object.values(grads).forEach((g) => g.dispose());
+        gradient.dispose();
       }
       if (options.project) {
         const projected = projectRows(weightsT, options.bias);
@@ -185,8 +208,8 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
       } else if (++sinceBest >= options.plateau.patience) break;
     }
   }
-  const lossAfter = finalLoss(train, weightsT, full, options);
-  full?.dispose();
+  const lossAfter = full.value(weightsT);
+  full.dispose();
   adam?.dispose();
   const result = tf.clone(weightsT) as tf.Tensor2D;
   weightsT.dispose();

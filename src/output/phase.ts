@@ -26,8 +26,11 @@ export interface PhaseFit {
 }
 
 /** Mean success and metastable share over seeds, per learned-Φ model × M × D_Φ. */
-export function phaseCells(records: ModelRecord[]): PhaseCell[] {
-  const groups = new Map<string, ModelRecord[]>();
+/** The fields of a record the phase diagram reads (cells.csv rows have them too). */
+type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'featureDim' | 'featureMap' | 'successRate' | 'metastableShare'>;
+
+export function phaseCells(records: PhaseRecord[]): PhaseCell[] {
+  const groups = new Map<string, PhaseRecord[]>();
   for (const r of records.filter((r) => r.featureMap)) {
     const key = `${r.model}\u0000${r.M}\u0000${r.featureDim}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);

@@ -1,4 +1,5 @@
 /** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/cell.ts';
 import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
@@ -87,8 +88,35 @@ export function cellsCsv(records: ModelRecord[]): string {
   return toCsv(records, cellColumns);
 }
 
+/** A row of cells.csv read back: the record without the ‖p‖ histogram (that is in metastable.csv). */
+export type CellsCsvRecord = Omit<ModelRecord, 'supportHistogram'>;
+
+const textColumns = new Set<keyof ModelRecord>(['model', 'dataset', 'similarity', 'separation', 'backend', 'control']);
+/** Columns written empty for models without a feature map. */
+const nullableColumns = new Set<keyof ModelRecord>(['sepLossInit', 'sepLossFinal', 'wNormInit', 'wNormTrained']);
+
+/** The records of a cells.csv (as cellsCsv wrote them: numbers by String(), so they read back exactly). */
+export function recordsFromCellsCsv(text: string, source = 'cells.csv'): CellsCsvRecord[] {
+  const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+  const missing = rows.length ? cellColumns.filter((column) => !(column in rows[0])) : [];
+  if (missing.length) throw new Error(`${source}: no column ${missing.join(', ')}`);
+  return rows.map((row) => {
+    const entries = cellColumns.map((column) => {
+      const text = row[column];
+      if (textColumns.has(column)) return [column, text];
+      if (column === 'featureMap') return [column, text === 'true'];
+      // empty: null in the U-Hop-only columns, else NaN (the cache's JSON stores NaN as null)
+      if (text === '') return [column, nullableColumns.has(column) ? null : NaN];
+      const value = Number(text);
+      if (Number.isNaN(value) && text !== 'NaN') throw new Error(`${source}: ${column} = "${text}" is not a number`);
+      return [column, value];
+    });
+    return Object.fromEntries(entries) as CellsCsvRecord;
+  });
+}
+
 export function timingsCsv(timings: ModelTiming[]): string {
-  return toCsv(timings, ['model', 'M', 'seed', 'stageIMs', 'retrievalMs']);
+  return toCsv(timings, ['model', 'featureDim', 'M', 'seed', 'stageIMs', 'retrievalMs']);
 }
 
 /** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */
@@ -132,8 +160,21 @@ export function summaryRows(records: ModelRecord[]): SummaryRow[] {
   });
 }
 
+/** summary.csv's columns for the error statistics (SummaryRow keeps Summary's plain names). */
+export const summaryErrorColumns = {
+  errorMean: 'mean',
+  errorStd: 'std',
+  errorMedian: 'median',
+  errorMin: 'min',
+  errorMax: 'max',
+  errorCiLow: 'ciLow',
+  errorCiHigh: 'ciHigh',
+} as const satisfies Record<string, keyof Summary>;
+
 export function summaryCsv(rows: SummaryRow[]): string {
-  return toCsv(rows, ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
+  const errorColumns = Object.entries(summaryErrorColumns) as Array<[keyof typeof summaryErrorColumns, keyof Summary]>;
+  const named = rows.map((row) => ({ ...row, ...Object.fromEntries(errorColumns.map(([column, field]) => [column, row[field]])) }));
+  return toCsv(named, ['model', 'featureDim', 'M', 'n', ...errorColumns.map(([column]) => column), 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
@@ -219,11 +260,11 @@ export function summaryMarkdown(rows: SummaryRow[], paired: PairedRow[], title: 
     '',
     `Retrieval error (sum over pixels of squared differences, mean over the M queries), over ${n} seed(s).`,
     '',
-    '## mean ± std [95 % bootstrap CI of the mean]',
+    '## error: mean ± std [95 % bootstrap CI of the mean]',
     '',
     pivotTable(rows, (r) => `${fmt(r.mean)} ± ${fmt(r.std)} [${fmt(r.ciLow)}, ${fmt(r.ciHigh)}]`),
     '',
-    '## median [min, max]',
+    '## error: median [min, max]',
     '',
     pivotTable(rows, (r) => `${fmt(r.median)} [${fmt(r.min)}, ${fmt(r.max)}]`),
     '',

@@ -1,19 +1,34 @@
 /**
- * Evaluating a recipe's claims on its results (no recompute). Each check returns the measured value,
- * what it was held against, and whether it passed; `expected: "fail"` records a claim of the paper
- * that does not reproduce here (it then passes only while it keeps failing, so a change shows).
+ * Evaluating a recipe's claims on its results (no recompute). Each check returns the measured value
+ * and whether the claim holds; with the claim's `expected` that gives its status. `expected: "fail"`
+ * records a claim of the paper that does not reproduce here: it "fails as expected" while it keeps
+ * failing and "unexpectedly passes" when it holds, so a change shows either way.
+ *
+ * Only committed files are read (results/paper keeps them; cells/ and manifest.json are not
+ * committed): recipe-run.json, each run's config.resolved.json and cells.csv, and
+ * separation-bounds.csv where a claim needs it. So a fresh clone verifies as the folder that ran.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mean, median, sampleRankCorrelation } from 'simple-statistics';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
-import type { ModelRecord } from '../experiments/cell.ts';
-import { readResultsFolder } from '../runs/resultsFolder.ts';
+import type { ResolvedConfig } from '../config/parity.ts';
+import { recordsFromCellsCsv, type CellsCsvRecord } from '../output/tables.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
 import type { Claim } from './recipe.ts';
 import { describeValue, type RecipeRun } from './run.ts';
 import { checkPanelChange } from './panelClaims.ts';
+
+export type ClaimStatus = 'pass' | 'fail' | 'fails as expected' | 'unexpectedly passes';
+
+/** The statuses `uhop verify` exits non-zero on. */
+export const failingStatuses: ReadonlySet<ClaimStatus> = new Set(['fail', 'unexpectedly passes']);
+
+export function claimStatus(holds: boolean, expected: 'pass' | 'fail'): ClaimStatus {
+  if (expected === 'pass') return holds ? 'pass' : 'fail';
+  return holds ? 'unexpectedly passes' : 'fails as expected';
+}
 
 export interface ClaimResult {
   recipe: string;
@@ -22,21 +37,41 @@ export interface ClaimResult {
   text: string;
   /** The measured quantity, in words and numbers. */
   value: string;
-  passed: boolean;
   paper: string;
+  /** What the recipe expects: "fail" for a claim known not to reproduce here. */
+  expected: 'pass' | 'fail';
+  status: ClaimStatus;
 }
 
 interface RunRecords {
   value: unknown;
-  records: ModelRecord[];
+  records: CellsCsvRecord[];
   directory: string;
   phaseTarget: number;
+}
+
+/** One file of a run's folder, parsed; a missing or unreadable file is the user's (exit 2). */
+function readPart<T>(directory: string, name: string, read: (text: string) => T): T {
+  const path = join(directory, name);
+  if (!existsSync(path)) throw new UserError(`${path} not found: is ${directory} a folder written by \`uhop reproduce\`?`);
+  try {
+    return read(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${path}: unreadable (${(error as Error).message})`);
+  }
+}
+
+/** A run's records from its cells.csv and its phase target from config.resolved.json. */
+function readRunRecords(directory: string, value: unknown): RunRecords {
+  const config = readPart(directory, 'config.resolved.json', (text) => JSON.parse(text) as ResolvedConfig);
+  const records = readPart(directory, 'cells.csv', (text) => recordsFromCellsCsv(text));
+  return { value, records, directory, phaseTarget: config.metrics.phaseTarget };
 }
 
 const stat = (values: number[], statistic: 'median' | 'mean') => (statistic === 'median' ? median(values) : mean(values));
 const fmt = (v: number) => (Math.abs(v) >= 100 || v === 0 ? v.toFixed(1) : v.toPrecision(3));
 
-function recordsOf(runs: RunRecords[], model: string): ModelRecord[] {
+function recordsOf(runs: RunRecords[], model: string): CellsCsvRecord[] {
   const records = runs.flatMap((r) => r.records.filter((x) => x.model === model));
   if (records.length === 0) throw new UserError(`claim refers to model "${model}", which is not in the results`);
   return records;
@@ -96,17 +131,10 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
 };
 
 export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
-  const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) => {
-    // a 2-D figure run has no cells: its claims read its panels.csv
-    if (run.experiment) return { value, records: [], directory: join(folder, sub), phaseTarget: NaN };
-    const results = readResultsFolder(join(folder, sub));
-    return {
-      value,
-      records: results.cells.flatMap((c) => c.records),
-      directory: results.directory,
-      phaseTarget: results.config.metrics.phaseTarget,
-    };
-  });
+  // a 2-D figure run has no cells: its claims read its panels.csv
+  const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) =>
+    run.experiment ? { value, records: [], directory: join(folder, sub), phaseTarget: NaN } : readRunRecords(join(folder, sub), value),
+  );
   return run.recipe.claims.map((claim) => {
     const outcome = (checks[claim.kind] as Check)(claim as never, runs);
     const expected = claim.expected ?? 'pass';
@@ -114,10 +142,11 @@ export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
       recipe: run.recipe.name,
       figure: run.recipe.figure,
       claim: claim.id,
-      text: claim.text + (expected === 'fail' ? ' (known not to reproduce here)' : ''),
+      text: claim.text,
       value: outcome.value,
-      passed: outcome.holds === (expected === 'pass'),
       paper: claim.paper ?? '',
+      expected,
+      status: claimStatus(outcome.holds, expected),
     };
   });
 }
