@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { expandCells } from '../runs/grid.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
@@ -121,6 +122,7 @@ export async function verifyCommand(directory: string): Promise<void> {
     const recipe = current.get(run.recipe.name);
     return evaluateClaims(recipe ? { ...run, recipe: { ...run.recipe, claims: recipe.claims, figure: recipe.figure } } : run, folder);
   });
+  removeStaleTemporaries(root);
   writeFileAtomic(join(root, 'claims.csv'), stringify(results, { header: true, columns: ['recipe', 'figure', 'claim', 'text', 'value', 'paper', 'passed'] }));
   writeFileAtomic(join(root, 'claims.md'), `# Claims of the papers, checked\n\n${claimsMarkdown(results)}\n`);
   for (const r of results) console.log(`${r.passed ? 'pass' : 'FAIL'}  ${r.recipe}/${r.claim}: ${r.value}`);

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { extract } from 'tar';
 import { UserError } from '../errors.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import type { CatalogDataset, CatalogFile } from './catalog.ts';
 
 export interface FetchProgress {
@@ -72,6 +73,7 @@ export async function downloadFile(url: string, dest: string, file: CatalogFile,
 export async function fetchDataset(dataset: CatalogDataset, options: FetchOptions): Promise<string> {
   const folder = join(options.dataDir, dataset.name);
   mkdirSync(folder, { recursive: true });
+  removeStaleTemporaries(folder);
   const base = (options.mirror ?? dataset.url).replace(/\/?$/, '/');
   const progress = options.progress ?? {};
   const splits = options.splits ?? ['train', 'test'];

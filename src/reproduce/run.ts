@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
 
 export type ProfileName = 'ci' | 'full';
@@ -52,6 +53,7 @@ export async function runRecipe(
     runs.push({ value, folder: name });
   }
   const run: RecipeRun = { recipe, profile, runs };
+  removeStaleTemporaries(folder);
   writeFileAtomic(join(folder, 'recipe-run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return run;
 }
