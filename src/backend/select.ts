@@ -3,6 +3,7 @@
  * by UHOP_BACKEND. The tfjs-node packages are optional dependencies (their install downloads
  * libtensorflow, which fails offline), so a failed import just moves on to the next choice.
  */
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { findBlas, type Blas, type BlasInfo } from './blas.ts';
@@ -18,6 +19,12 @@ export interface BackendInfo {
   tfBackend: string;
   /** Short label recorded with every result: the backend, plus "+blas" when matMuls go to native BLAS. */
   label: string;
+  /**
+   * Everything about the backend that can change a result's last bits, for the cell keys: the label,
+   * the backend package's version and the BLAS build as loaded (vendor, version, kernel, e.g.
+   * "OpenBLAS 0.3.21 … Zen"). Cells computed with another BLAS get other keys.
+   */
+  identity: string;
   /** Why earlier choices were skipped. */
   skipped: string[];
   /** The native BLAS behind the wasm backend's matMul, if one was found. */
@@ -49,6 +56,15 @@ async function tryBackend(choice: BackendChoice): Promise<string | null> {
   }
 }
 
+function packageVersion(specifier: string | null): string {
+  if (!specifier) return 'built in';
+  try {
+    return (createRequire(import.meta.url)(`${specifier}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 let current: BackendInfo | null = null;
 let blas: Blas | null = null;
 
@@ -66,11 +82,14 @@ export async function initBackend(requested = process.env.UHOP_BACKEND): Promise
       const search = choice === 'wasm' ? findBlas() : { blas: null, skipped: [] };
       blas = search.blas;
       if (blas) useBlasMatMul(blas);
+      // the thread count changes the last bits of BLAS results, so it is part of the label (and cache key)
+      const label = !search.blas ? choice : search.blas.info.threads === 1 ? `${choice}+blas` : `${choice}+blas×${search.blas.info.threads}`;
+      const tfjs = `tfjs ${tf.version.tfjs}, ${optionalModules[choice] ?? 'cpu'} ${packageVersion(optionalModules[choice])}`;
       current = {
         choice,
         tfBackend: tf.getBackend(),
-        // the thread count changes the last bits of BLAS results, so it is part of the label (and cache key)
-        label: !search.blas ? choice : search.blas.info.threads === 1 ? `${choice}+blas` : `${choice}+blas×${search.blas.info.threads}`,
+        label,
+        identity: [label, tfjs, ...(search.blas ? [`${search.blas.info.library}: ${search.blas.info.config}`] : [])].join('; '),
         skipped,
         blas: search.blas?.info ?? null,
         blasSkipped: search.skipped,

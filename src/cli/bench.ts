@@ -8,6 +8,7 @@ import { runBench, type BenchRow } from '../bench/bench.ts';
 import { defaultWorkers, runSweep } from '../runs/sweep.ts';
 import { loadConfig } from '../config/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { compareRecords } from '../bench/agreement.ts';
 import type { ModelRecord } from '../experiments/records.ts';
 
@@ -76,6 +77,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   blas?.setThreads(threads);
   printSideBySide(rows);
   const file = join(resolve(options.out), 'bench.csv');
+  removeStaleTemporaries(resolve(options.out));
   writeFileAtomic(file, stringify(rows, { header: true, columns: ['op', 'backend', 'ms', 'gflops'] }));
   console.log(`wrote ${file}${blas ? `; BLAS: ${blas.info.library}, ${blas.info.config}` : ''}`);
   if (runs.size === 2) writeAgreement([...runs], options.out);

@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { UserError } from '../errors.ts';
 import { catalog } from '../data/catalog.ts';
 import { fetchDataset, type FetchProgress } from '../data/fetch.ts';
+import { defaultIdleTimeoutSeconds } from '../data/httpGet.ts';
 import { datasetStatuses } from '../data/status.ts';
 
 export async function dataListCommand(options: { dataDir?: string }): Promise<void> {
@@ -42,12 +43,22 @@ function barProgress(): FetchProgress & { stop(): void } {
   };
 }
 
-export async function dataFetchCommand(name: string, options: { dataDir?: string; mirror?: string; split?: string }): Promise<void> {
+/** --timeout, else UHOP_FETCH_TIMEOUT, else 30 s. */
+function idleTimeoutSeconds(option: string | undefined): number {
+  const [source, text] = option !== undefined ? ['--timeout', option] : ['UHOP_FETCH_TIMEOUT', process.env.UHOP_FETCH_TIMEOUT];
+  if (text === undefined || text === '') return defaultIdleTimeoutSeconds;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UserError(`${source} must be a positive number of seconds, got "${text}"`);
+  return seconds;
+}
+
+export async function dataFetchCommand(name: string, options: { dataDir?: string; mirror?: string; split?: string; timeout?: string }): Promise<void> {
   const dataset = catalog[name as keyof typeof catalog];
   if (!dataset) {
     throw new UserError(`unknown dataset "${name}": fetchable are ${Object.keys(catalog).join(', ')} (mnist and the synthetic sets need no files)`);
   }
   if (options.split && !['train', 'test'].includes(options.split)) throw new UserError(`--split must be train or test, got "${options.split}"`);
+  const timeout = idleTimeoutSeconds(options.timeout);
   const progress = barProgress();
   try {
     const folder = await fetchDataset(dataset, {
@@ -55,6 +66,7 @@ export async function dataFetchCommand(name: string, options: { dataDir?: string
       mirror: options.mirror,
       splits: options.split ? [options.split as 'train' | 'test'] : undefined,
       progress,
+      idleTimeoutSeconds: timeout,
     });
     console.log(`${name}: ready in ${folder}`);
   } finally {

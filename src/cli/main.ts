@@ -90,6 +90,7 @@ data
   .option('--data-dir <dir>', 'where <name>/ is created (default ./data)')
   .option('--mirror <url>', 'base URL to download from instead of the canonical one')
   .option('--split <split>', 'only train or test (IDX datasets)')
+  .option('--timeout <seconds>', 'give up when no data arrives for this long, keeping the partial file for a resume (default 30, or UHOP_FETCH_TIMEOUT)')
   .action(lazy(() => import('./data.ts'), 'dataFetchCommand'));
 
 program

@@ -13,6 +13,7 @@ import { initBackend } from '../backend/select.ts';
 import { cellCost } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { ensureWritableFolder } from '../io/writableFolder.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
@@ -139,6 +140,7 @@ export async function verifyCommand(directory: string): Promise<void> {
     const recipe = current.get(run.recipe.name);
     return evaluateClaims(recipe ? { ...run, recipe: { ...run.recipe, claims: recipe.claims, figure: recipe.figure } } : run, folder);
   });
+  removeStaleTemporaries(root);
   writeFileAtomic(join(root, 'claims.csv'), stringify(results, { header: true, columns: ['recipe', 'figure', 'claim', 'text', 'value', 'paper', 'expected', 'status'] }));
   writeFileAtomic(join(root, 'claims.md'), `# Claims of the papers, checked\n\n${claimsMarkdown(results)}\n`);
   for (const r of results) console.log(`${r.status}  ${r.recipe}/${r.claim}: ${r.value}`);

@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { cellsCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';
@@ -89,6 +90,7 @@ export async function writeResults(
   const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
   const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
   files['report.md'] = reportMarkdown(config, manifest, [summary, ...extra].join('\n'), failed, figures);
+  removeStaleTemporaries(directory);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
   return Object.keys(files).map((name) => join(directory, name));
 }

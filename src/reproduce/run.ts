@@ -5,6 +5,7 @@ import { runToFolder } from '../runs/runToFolder.ts';
 import { assertRunnable } from '../runs/preflight.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { UserError } from '../errors.ts';
+import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
 import { isFigureConfigFile, loadFigureConfig, type FigureKind } from '../config/figureSchema.ts';
 import { runFigureToFolder } from '../runs/figureToFolder.ts';
@@ -64,6 +65,7 @@ export async function runRecipe(
     runs.push({ value, folder: name });
   }
   const run: RecipeRun = { recipe, profile, runs };
+  removeStaleTemporaries(folder);
   writeFileAtomic(join(folder, 'recipe-run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return run;
 }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries as removeStaleTemporariesIn } from '../io/staleTemporaries.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
 
 export type { CachedCell, FailedCell } from '../experiments/records.ts';
@@ -51,21 +52,9 @@ export function listCachedCells(resultsDir: string): CachedCell[] {
     .filter((cell): cell is CachedCell => cell !== null);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes temporary files (`<name>.<pid>.tmp`) left by killed runs; a live run's are kept. */
+/** Removes temporary files left by killed runs in cells/ (the tables' folder: writeResults); a live run's are kept. */
 export function removeStaleTemporaries(resultsDir: string): void {
   const folder = cellsFolder(resultsDir);
   mkdirSync(folder, { recursive: true });
-  for (const name of readdirSync(folder)) {
-    const pid = Number(/\.(\d+)\.tmp$/.exec(name)?.[1]);
-    if (pid && !processAlive(pid)) rmSync(join(folder, name), { force: true });
-  }
+  removeStaleTemporariesIn(folder);
 }

@@ -4,47 +4,64 @@
  * its description or reformatting the file changes nothing; any change to the math does.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { sourceGraph } from './sourceGraph.ts';
 
-const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Where the code that computes a cell's numbers starts: the cell pipeline, and the backend set-up
+ * that installs the BLAS matMul kernel. Data loading is not followed: the pool's content hash, as
+ * loaded, is part of the key already, so a change to a loader shows up there.
+ */
+export const mathEntries = ['src/experiments/cell.ts', 'src/backend/select.ts'];
 
-/** The code that computes a cell's numbers; a change to any of these files invalidates the cache. */
-const mathSources = [
-  'hopfield',
-  'featuremap',
-  'metrics',
-  'data',
-  'random',
-  'backend/ops.ts',
-  'backend/blocks.ts',
-  'backend/blasMatMul.ts',
-  'experiments',
-];
-
-function filesUnder(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => filesUnder(join(path, name)));
+/** The folder with uhop's package.json, found upwards from this file (src/runs/ or a compiled dist/runs/). */
+function findPackageRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json')) || !existsSync(join(folder, 'src'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error(`cannot find uhop's package folder (with package.json and src/) above ${fileURLToPath(import.meta.url)}`);
+    folder = parent;
+  }
+  return folder;
 }
 
-let cachedMathVersion: string | null = null;
+export const packageRoot = findPackageRoot();
 
-/** sha256 (first 16 hex digits) of the math sources. */
-export function mathVersion(): string {
-  if (cachedMathVersion) return cachedMathVersion;
-  const hash = createHash('sha256');
-  for (const file of mathSources.flatMap((source) => filesUnder(join(sourceRoot, source)))) {
-    hash.update(relative(sourceRoot, file));
-    hash.update(readFileSync(file));
+/** The installed version of a package, looked up as Node does: node_modules/ here or in a folder above. */
+function installedVersion(root: string, name: string): string {
+  for (let folder = root; ; folder = dirname(folder)) {
+    const manifest = join(folder, 'node_modules', name, 'package.json');
+    if (existsSync(manifest)) return String((JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version);
+    if (dirname(folder) === folder) return 'not installed';
   }
-  cachedMathVersion = hash.digest('hex').slice(0, 16);
-  return cachedMathVersion;
+}
+
+/** The files whose change invalidates the cache: everything the math entries import, transitively. */
+export function mathSourceFiles(root = packageRoot): string[] {
+  return sourceGraph(root, mathEntries).files;
+}
+
+const mathVersions = new Map<string, string>();
+
+/**
+ * sha256 (first 16 hex digits) of the math sources and of the versions of the packages they
+ * import (tfjs's kernels determine numbers too). Computed once per process and package root.
+ */
+export function mathVersion(root = packageRoot): string {
+  const known = mathVersions.get(root);
+  if (known) return known;
+  const graph = sourceGraph(root, mathEntries);
+  const hash = createHash('sha256');
+  for (const file of graph.files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0');
+  for (const name of graph.packages) hash.update(`${name}@${installedVersion(root, name)}\0`);
+  const version = hash.digest('hex').slice(0, 16);
+  mathVersions.set(root, version);
+  return version;
 }
 
 /** JSON with object keys sorted, so that equal settings always hash equally. */

@@ -98,7 +98,7 @@ export async function planSweep(
   const cells = expandCells(config)
     .filter((_, index) => !shard || index % shard.count === shard.index - 1)
     .map((cell) => {
-      const key = cellKey(config, cell, identity, backend.label);
+      const key = cellKey(config, cell, identity, backend.identity);
       return {
         ...cell,
         key,
