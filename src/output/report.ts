@@ -14,7 +14,7 @@ const captions: Record<string, string> = {
 export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
   const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
   const lines = [
-    summary.trimEnd(),
+    ...summary.trimEnd().split('\n'),
     '',
     ...figures.flatMap((png) => [`![${captions[png] ?? png.replace(/\.png$/, '')}](${png})`, '']),
     '## How this was produced',
