@@ -4,7 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../metrics/sphericalCode.ts';
 import { chartFrame } from './plot.ts';
-import { seriesEncodings } from './style.ts';
+import { legendToggle, seriesEncodings } from './style.ts';
 
 export interface SeparationRow {
   M: number;
@@ -65,11 +65,12 @@ export function separationBoundsSpec(rows: SeparationRow[], title: string): TopL
   const x = { field: 'M', type: 'quantitative' as const, title: 'memories M' };
   const y = { field: 'deltaMin', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'Δ_min = min (1 − cos) (log)' };
   const tooltip = [{ field: 'curve' }, { field: 'featureDim', title: 'D_Φ' }, { field: 'M', type: 'quantitative' as const }, { field: 'deltaMin', type: 'quantitative' as const, title: 'Δ_min', format: '.4~g' }];
+  const toggle = legendToggle(['curve']);
   return {
     ...chartFrame(title, values),
     layer: [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color: style.color, ...(dims.length > 1 ? byDim : { strokeDash: style.strokeDash }), detail: [{ field: 'curve' }, { field: 'featureDim' }] } },
-      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70, opacity: 1 }, encoding: { x, y, color: style.color, shape: style.shape, tooltip } },
+      { params: toggle.params, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color: style.color, ...(dims.length > 1 ? byDim : { strokeDash: style.strokeDash }), detail: [{ field: 'curve' }, { field: 'featureDim' }], opacity: toggle.opacity(1) } },
+      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70 }, encoding: { x, y, color: style.color, shape: style.shape, tooltip, opacity: toggle.opacity(1) } },
     ],
   } as TopLevelSpec;
 }

@@ -6,7 +6,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
-import { baseModelName, dodgeFactors, seriesStyle, symlogAxis } from './style.ts';
+import { baseModelName, dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
 
 /** The frame every uhop chart shares: schema, title, size, white background, inline data. */
 export function chartFrame(title: string, values: object[]) {
@@ -60,13 +60,14 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     title: 'retrieval error, mean ± std over seeds (symlog)',
   };
   const tooltip = [{ field: 'model' }, ...(style.legendFields.includes('featureDim') ? [number('featureDim', 'D_Φ')] : []), number('M'), number('mean'), number('ciLow', '95 % CI low'), number('ciHigh', '95 % CI high'), number('std'), number('n', 'seeds')];
+  const toggle = legendToggle(style.legendFields);
   return {
     ...chartFrame(title, data),
     layer: [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'mean', ...y }, ...style.line, order: { field: 'M' } } },
-      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70, opacity: 1 }, encoding: { x, y: { field: 'mean', ...y }, ...style.point, tooltip } },
+      { params: toggle.params, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'mean', ...y }, ...style.line, order: { field: 'M' }, opacity: toggle.opacity(1) } },
+      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70 }, encoding: { x, y: { field: 'mean', ...y }, ...style.point, tooltip, opacity: toggle.opacity(1) } },
       // ±1 std as plain rules (errorbar's caps would fill the legend's open symbols)
-      { mark: { type: 'rule', opacity: 0.6 }, encoding: { x, y: { field: 'low', ...y }, y2: { field: 'high' }, color: style.point.color, detail: { field: 'model' } } },
+      { mark: { type: 'rule' }, encoding: { x, y: { field: 'low', ...y }, y2: { field: 'high' }, color: style.point.color, detail: { field: 'model' }, opacity: toggle.opacity(0.6), tooltip } },
     ],
   } as TopLevelSpec;
 }
@@ -99,11 +100,12 @@ export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLev
     title: 'retrieval error, mean over seeds (symlog)',
   };
   const tooltip = [{ field: 'model' }, ...(style.legendFields.includes('featureDim') ? [number('featureDim', 'D_Φ')] : []), number('M'), number('logitScale', 'logit scale'), number('mean')];
+  const toggle = legendToggle(style.legendFields);
   return {
     ...chartFrame(title, data),
     layer: [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, ...style.line, detail: { field: 'model' }, order: { field: 'M' } } },
-      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70, opacity: 1 }, encoding: { x, y, ...style.point, tooltip } },
+      { params: toggle.params, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, ...style.line, detail: { field: 'model' }, order: { field: 'M' }, opacity: toggle.opacity(1) } },
+      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70 }, encoding: { x, y, ...style.point, tooltip, opacity: toggle.opacity(1) } },
     ],
   } as TopLevelSpec;
 }

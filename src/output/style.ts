@@ -15,8 +15,7 @@ export type Channel = 'color' | 'strokeDash' | 'shape';
 /** Colour, dash and shape encodings of one nominal field over `names` (in that order), sharing one legend. */
 export function seriesEncodings(field: string, names: string[], title: string, channels: Channel[] = ['color', 'strokeDash', 'shape']) {
   const base = { field, type: 'nominal' as const, title, sort: names };
-  // open symbols, as the markers are drawn
-  const legend = { labelLimit: 400, titleLimit: 400, symbolStrokeWidth: 2, symbolSize: 120, encode: { symbols: { update: { fill: { value: 'transparent' } } } } };
+  const legend = { labelLimit: 400, titleLimit: 400, symbolStrokeWidth: 2, symbolSize: 120 };
   const scales: Record<Channel, object> = {
     color: { domain: names, scheme: names.length > 10 ? 'tableau20' : 'tableau10' },
     strokeDash: { domain: names, range: names.map((_, i) => DASHES[i % DASHES.length]) },
@@ -103,4 +102,15 @@ export function seriesStyle(series: SeriesKey[]) {
     legend: { titleLimit: 400 },
   };
   return { labels, line: { color, strokeDash, detail: { field: 'model' } }, point: { color, shape }, legendFields: ['name', 'featureDim'] };
+}
+
+/**
+ * Legend-bound selections, one per field: in report.html a click on a legend entry shows that series
+ * alone (shift-click adds more, a click on the background shows all again). `opacity(full)` is the
+ * encoding that fades the others; with nothing selected (every static SVG) all marks are full.
+ */
+export function legendToggle(fields: string[]) {
+  const params = fields.map((field, i) => ({ name: `legend_${i}`, select: { type: 'point' as const, fields: [field] }, bind: 'legend' as const }));
+  const test = params.length === 1 ? { param: params[0].name } : { and: params.map((p) => ({ param: p.name })) };
+  return { params, opacity: (full: number) => ({ condition: { test, value: full }, value: 0.07 }) };
 }
