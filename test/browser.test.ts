@@ -1,7 +1,8 @@
 /**
  * The HTML pages in a real browser: headless Chromium (Debian's `chromium`; UHOP_BROWSER names
- * another) loads report.html from disk; every figure must render, with no console error, no
- * exception and no request leaving the page. Skipped, with a message, when no browser is installed.
+ * another) loads report.html and compare.html from disk; every figure must render, with no console
+ * error, no exception and no request leaving the page. Skipped, with a message, when no browser is
+ * installed.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,6 +136,33 @@ test('report.html of `uhop run configs/mnist.json` renders every figure, interac
   assertClean('report.html after interaction');
 
   const screenshot = join(out, 'report-screenshot.png');
+  await browser.evaluate('window.scrollTo(0, 0)');
+  await browser.screenshot(screenshot);
+  t.diagnostic(`screenshot: ${screenshot}`);
+});
+
+test('compare.html of two runs renders every figure with no error and no request', { skip }, async (t) => {
+  const reference = join(work, 'mnist');
+  const noisier = join(work, 'mnist-p03');
+  uhop('run', 'configs/mnist.json', '--out', noisier, ...small, '--set', 'corruption.p=0.3');
+  const out = join(work, 'compared');
+  uhop('compare', reference, noisier, '--out', out);
+  const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
+  assert.deepEqual(pngs.sort(), ['error-vs-M.png', 'paired-difference.png']);
+  const { ready, state, views } = await load(join(out, 'compare.html'));
+  assert.ok(ready, 'the page finished rendering within a minute');
+  assert.deepEqual(state.errors, []);
+  assert.equal(state.rendered, 2);
+  for (const view of views) assert.equal(view.svg + view.canvas, 1, `${view.id}: one rendered view`);
+  assertClean('compare.html');
+  const tip = await browser.evaluate<string>(
+    `(async () => { const f = document.getElementById('figure-paired-difference'); f.scrollIntoView(); const r = f.querySelector('.mark-symbol path').getBoundingClientRect(); return JSON.stringify({ x: r.x + r.width / 2, y: r.y + r.height / 2 }); })()`,
+  );
+  const { x, y } = JSON.parse(tip) as { x: number; y: number };
+  await browser.mouse('mouseMoved', x, y);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(await browser.evaluate<string>(`document.getElementById('uhop-tooltip').innerText`), /mean difference/);
+  const screenshot = join(out, 'compare-screenshot.png');
   await browser.evaluate('window.scrollTo(0, 0)');
   await browser.screenshot(screenshot);
   t.diagnostic(`screenshot: ${screenshot}`);

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 
-/** UHOP_BROWSER, else the usual Chromium / Chrome paths; null when none is installed. */
+/** UHOP_BROWSER ("none": no browser test), else the usual Chromium / Chrome paths; null when none is installed. */
 export function findBrowser(): string | null {
+  if (process.env.UHOP_BROWSER === 'none') return null;
   const candidates = [process.env.UHOP_BROWSER, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
   return candidates.find((path): path is string => !!path && existsSync(path)) ?? null;
 }

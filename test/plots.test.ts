@@ -103,8 +103,12 @@ test('metastable heatmap: a cell whose p is diffuse says so instead of "0.00"; t
   assert.ok(texts.some((t) => t.startsWith('diffuse p')), 'a legend entry for diffuse cells');
 });
 
-test('dodge factors are symmetric around 1', () => {
+test('dodge factors are symmetric around 1 and stay within their span however many series', () => {
   const factors = dodgeFactors(3);
   assert.equal(factors[1], 1);
   assert.ok(Math.abs(factors[0] * factors[2] - 1) < 1e-12);
+  assert.ok(Math.abs(factors[2] - 10 ** 0.01) < 1e-12, 'a hundredth of a decade apart');
+  const many = dodgeFactors(42);
+  assert.ok(Math.abs(Math.log10(many[41] / many[0]) - 0.1) < 1e-12, 'all 42 within 0.1 decades');
+  assert.deepEqual(dodgeFactors(1), [1]);
 });

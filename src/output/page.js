@@ -128,7 +128,7 @@
     var original = scaleTypes(spec);
     var chosen = Object.assign({}, original);
     var controls = figure.querySelector('.controls');
-    Object.keys(original).forEach(function (channel) {
+    Object.keys(original).sort().forEach(function (channel) {
       var label = document.createElement('label');
       label.textContent = channel + ' axis ';
       var select = document.createElement('select');
@@ -138,10 +138,10 @@
         option.value = type;
         option.textContent = type;
         option.selected = type === original[channel];
-        // a log axis has no place for zeros (they would be drawn at −∞): offered only for positive data
+        // a log axis has no place for zeros or negatives (drawn at −∞ or not at all): offered only for positive data
         if (type === 'log' && original[channel] !== 'log' && !allPositive(spec, channel)) {
           option.disabled = true;
-          option.textContent = 'log (data hold zeros)';
+          option.textContent = 'log (data not all > 0)';
         }
         select.appendChild(option);
       });

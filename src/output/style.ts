@@ -26,10 +26,12 @@ export function seriesEncodings(field: string, names: string[], title: string, c
 
 /**
  * Multiplicative nudges (×10^(±k·step)) spreading `count` series around each x on a log axis, so
- * that series with equal values are drawn side by side instead of on top of each other.
+ * that series with equal values are drawn side by side instead of on top of each other; all of them
+ * within `span` decades (±12 % for the default 0.1), however many series there are.
  */
-export function dodgeFactors(count: number, step = 0.01): number[] {
-  return Array.from({ length: count }, (_, i) => 10 ** ((i - (count - 1) / 2) * step));
+export function dodgeFactors(count: number, step = 0.01, span = 0.1): number[] {
+  const width = count > 1 ? Math.min(step, span / (count - 1)) : 0;
+  return Array.from({ length: count }, (_, i) => 10 ** ((i - (count - 1) / 2) * width));
 }
 
 export interface SymlogAxis {
