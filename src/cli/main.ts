@@ -77,6 +77,23 @@ program
   .requiredOption('-o, --out <dir>', 'merged results folder')
   .action(lazy(() => import('./results.ts'), 'mergeCommand'));
 
+program
+  .command('compare')
+  .description('compare results folders (same or different configs): union of models, error vs M and D_Φ per (run, model), paired differences where cells share memory sets and seeds')
+  .argument('<dirs...>', 'results folders written by uhop run (two or more; the first is the reference)')
+  .requiredOption('-o, --out <dir>', 'folder for compare.html, compare.md, the CSVs and figures')
+  .addHelpText(
+    'after',
+    `
+Runs are paired cell by cell where they hold the same memories: equal M, seed and D_Φ on the same
+data (manifest.json's pool sha256) with the same memory selection. Folders that cannot be read are
+named and nothing is written (exit 2).
+
+Example:
+  uhop compare results/mnist results/mnist-noise --out results/mnist-vs-noise`,
+  )
+  .action(lazy(() => import('./compare.ts'), 'compareCommand'));
+
 const data = program.command('data').description('datasets: what is on disk, and downloading them (only when asked)');
 data
   .command('list')

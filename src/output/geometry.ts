@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../metrics/sphericalCode.ts';
 import { chartFrame } from './plot.ts';
+import { legendToggle, seriesEncodings } from './style.ts';
 
 export interface SeparationRow {
   M: number;
@@ -56,14 +57,20 @@ export function separationBoundsSpec(rows: SeparationRow[], title: string): TopL
       .filter(([field]) => row[field] !== null)
       .map(([field, curve]) => ({ M: row.M, featureDim: `D_Φ = ${row.featureDim}`, curve, deltaMin: row[field] })),
   );
+  const names = curves.map(([, c]) => c).filter((c) => values.some((v) => v.curve === c));
+  const dims = [...new Set(values.map((v) => v.featureDim))];
+  // one D_Φ: each curve its colour, dash and marker; several: the dash tells D_Φ apart
+  const style = seriesEncodings('curve', names, '', dims.length > 1 ? ['color', 'shape'] : ['color', 'strokeDash', 'shape']);
+  const byDim = dims.length > 1 ? { strokeDash: { field: 'featureDim', type: 'nominal' as const, title: '' } } : {};
+  const x = { field: 'M', type: 'quantitative' as const, title: 'memories M' };
+  const y = { field: 'deltaMin', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'Δ_min = min (1 − cos) (log)' };
+  const tooltip = [{ field: 'curve' }, { field: 'featureDim', title: 'D_Φ' }, { field: 'M', type: 'quantitative' as const }, { field: 'deltaMin', type: 'quantitative' as const, title: 'Δ_min', format: '.4~g' }];
+  const toggle = legendToggle(['curve']);
   return {
     ...chartFrame(title, values),
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'M', type: 'quantitative', title: 'memories M' },
-      y: { field: 'deltaMin', type: 'quantitative', scale: { type: 'log' }, title: 'Δ_min = min (1 − cos) (log)' },
-      color: { field: 'curve', type: 'nominal', title: '', sort: curves.map(([, c]) => c), legend: { labelLimit: 400 } },
-      strokeDash: { field: 'featureDim', type: 'nominal', title: '' },
-    },
-  };
+    layer: [
+      { params: toggle.params, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color: style.color, ...(dims.length > 1 ? byDim : { strokeDash: style.strokeDash }), detail: [{ field: 'curve' }, { field: 'featureDim' }], opacity: toggle.opacity(1) } },
+      { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70 }, encoding: { x, y, color: style.color, shape: style.shape, tooltip, opacity: toggle.opacity(1) } },
+    ],
+  } as TopLevelSpec;
 }

@@ -13,6 +13,11 @@ export interface PhaseCell {
   featureDim: number;
   success: number;
   metastable: number;
+  /** Mean shares of queries whose p has no entry above the support threshold (‖p‖ = 0: p spread over many memories), and of queries ending near their target, near another memory, near none. */
+  diffuse: number;
+  convergedTarget: number;
+  convergedOther: number;
+  notConverged: number;
 }
 
 export interface PhaseFit {
@@ -25,9 +30,11 @@ export interface PhaseFit {
   r2: number | null;
 }
 
+/** The fields of a record the phase diagram reads (cells.csv rows have them too, all but the ‖p‖ histogram). */
+type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'featureDim' | 'featureMap' | 'successRate' | 'metastableShare' | 'convergedTarget' | 'convergedOther' | 'notConverged'> &
+  Partial<Pick<ModelRecord, 'supportHistogram'>>;
+
 /** Mean success and metastable share over seeds, per learned-Φ model × M × D_Φ. */
-/** The fields of a record the phase diagram reads (cells.csv rows have them too). */
-type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'featureDim' | 'featureMap' | 'successRate' | 'metastableShare'>;
 
 export function phaseCells(records: PhaseRecord[]): PhaseCell[] {
   const groups = new Map<string, PhaseRecord[]>();
@@ -41,6 +48,10 @@ export function phaseCells(records: PhaseRecord[]): PhaseCell[] {
     featureDim: group[0].featureDim,
     success: mean(group.map((r) => r.successRate)),
     metastable: mean(group.map((r) => r.metastableShare)),
+    diffuse: mean(group.map((r) => r.supportHistogram?.[0] ?? 0)),
+    convergedTarget: mean(group.map((r) => r.convergedTarget)),
+    convergedOther: mean(group.map((r) => r.convergedOther)),
+    notConverged: mean(group.map((r) => r.notConverged)),
   }));
 }
 
@@ -76,38 +87,76 @@ export function phaseMarkdown(fits: PhaseFit[], target: number): string {
   return lines.join('\n');
 }
 
-/** Heatmap of one measure over M × D_Φ, one panel per model; the smallest sufficient D_Φ per M is outlined in red. */
+/** A cell is drawn as "diffuse" when at least this share of its queries ends with ‖p‖ = 0. */
+export const DIFFUSE_SHARE = 0.5;
+
+/**
+ * Heatmap of one measure over M × D_Φ, one panel per model; the smallest sufficient D_Φ per M is
+ * outlined in red. In the metastable map, cells where most queries end with a diffuse p (no entry
+ * above the support threshold, so neither one memory nor a metastable mixture) are grey and say
+ * "diffuse" instead of reading as "metastable 0.00".
+ */
 export function phaseHeatmapSpec(cells: PhaseCell[], fits: PhaseFit[], measure: 'success' | 'metastable', title: string): TopLevelSpec {
   const isNeeded = (c: PhaseCell) => fits.some((f) => f.model === c.model && f.needed.some((n) => n.M === c.M && n.featureDim === c.featureDim));
-  const values = cells.map((c) => ({ ...c, needed: isNeeded(c) }));
+  const marksDiffuse = measure === 'metastable';
+  const values = cells.map((c) => {
+    const isDiffuse = marksDiffuse && c.diffuse >= DIFFUSE_SHARE;
+    return { ...c, needed: isNeeded(c), isDiffuse, state: isDiffuse ? DIFFUSE_LABEL : null, label: isDiffuse ? 'diffuse' : c[measure].toFixed(2) };
+  });
   const legend = measure === 'success' ? 'success rate' : 'metastable share (‖p‖ > 1)';
   const position = {
-    x: { field: 'M', type: 'ordinal', title: 'memories M' },
+    x: { field: 'M', type: 'ordinal', title: 'memories M', axis: { labelAngle: 0 } },
     y: { field: 'featureDim', type: 'ordinal', sort: 'descending', title: 'D_Φ' },
   } as const;
+  // dark text on light cells: the high end of viridis, the low end of orangered
+  const light = measure === 'success' ? `datum.success > 0.6` : `datum.metastable < 0.5 || datum.isDiffuse`;
+  const share = (field: string, title: string) => ({ field, type: 'quantitative' as const, title, format: '.3f' });
+  const tooltip = [
+    { field: 'model' },
+    { field: 'M' },
+    { field: 'featureDim', title: 'D_Φ' },
+    share('success', 'success rate'),
+    share('metastable', 'metastable (‖p‖ > 1)'),
+    share('diffuse', 'diffuse (‖p‖ = 0)'),
+    share('convergedTarget', 'converged to target'),
+    share('convergedOther', 'converged to another memory'),
+    share('notConverged', 'converged to none'),
+  ];
+  const layer: object[] = [
+    {
+      mark: { type: 'rect', strokeWidth: 3 },
+      encoding: {
+        ...position,
+        color: { field: measure, type: 'quantitative', title: legend, scale: { domain: [0, 1], scheme: measure === 'success' ? 'viridis' : 'orangered' }, legend: { titleLimit: 400 } },
+        tooltip,
+      },
+    },
+  ];
+  if (values.some((v) => v.isDiffuse)) {
+    layer.push({
+      transform: [{ filter: 'datum.isDiffuse' }],
+      mark: { type: 'rect', strokeWidth: 3 },
+      encoding: {
+        ...position,
+        fill: { field: 'state', type: 'nominal', title: null, scale: { domain: [DIFFUSE_LABEL], range: ['#bdbdbd'] }, legend: { labelLimit: 400 } },
+        tooltip,
+      },
+    });
+  }
+  // outlines last, so that no neighbouring cell covers half of one
+  layer.push({ transform: [{ filter: 'datum.needed' }], mark: { type: 'rect', fill: null, stroke: 'red', strokeWidth: 3 }, encoding: position });
+  layer.push({
+    mark: { type: 'text', fontSize: 10 },
+    encoding: { ...position, text: { field: 'label' }, color: { condition: { test: light, value: 'black' }, value: 'white' }, tooltip },
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     background: 'white',
     data: { values },
-    facet: { row: { field: 'model', type: 'nominal', title: null } },
-    spec: {
-      width: 420,
-      height: 260,
-      layer: [
-        {
-          mark: { type: 'rect', strokeWidth: 3 },
-          encoding: {
-            ...position,
-            color: { field: measure, type: 'quantitative', title: legend, scale: { domain: [0, 1], scheme: measure === 'success' ? 'viridis' : 'orangered' } },
-            stroke: { condition: { test: 'datum.needed', value: 'red' }, value: null },
-          },
-        },
-        {
-          mark: { type: 'text', fontSize: 9 },
-          encoding: { ...position, text: { field: measure, type: 'quantitative', format: '.2f' }, color: { value: 'white' } },
-        },
-      ],
-    },
+    facet: { row: { field: 'model', type: 'nominal', title: null, header: { labelLimit: 400 } } },
+    spec: { width: 420, height: 260, layer },
   } as TopLevelSpec;
 }
+
+const DIFFUSE_LABEL = `diffuse p (‖p‖ = 0 for ≥ ${DIFFUSE_SHARE * 100} % of queries)`;

@@ -2,6 +2,8 @@
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { FailedCell } from '../experiments/records.ts';
 import type { Manifest } from './manifest.ts';
+import { markdownToHtml } from './markdownHtml.ts';
+import { figureHtml, htmlPage, type PageFigure } from './htmlPage.ts';
 
 const captions: Record<string, string> = {
   'error-vs-M.png': 'retrieval error vs M',
@@ -11,12 +13,17 @@ const captions: Record<string, string> = {
   'phase-metastable.png': 'metastable share over D_Φ × M',
 };
 
+/** The caption of a figure file (error-vs-M.png), or its stem when it has none. */
+export function figureCaption(png: string): string {
+  return captions[png] ?? png.replace(/\.png$/, '');
+}
+
 export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
   const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
   const lines = [
-    summary.trimEnd(),
+    ...summary.trimEnd().split('\n'),
     '',
-    ...figures.flatMap((png) => [`![${captions[png] ?? png.replace(/\.png$/, '')}](${png})`, '']),
+    ...figures.flatMap((png) => [`![${figureCaption(png)}](${png})`, '']),
     '## How this was produced',
     '',
     `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,
@@ -36,4 +43,16 @@ export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summa
   }
   lines.push('## Resolved config', '', '<details><summary>config.resolved.json</summary>', '', '```json', JSON.stringify(config, null, 2), '```', '', '</details>', '');
   return lines.join('\n');
+}
+
+/**
+ * report.html: report.md as HTML, with every figure as the interactive view of its vega-lite spec
+ * in place of report.md's images (also the figures that report.md does not show).
+ */
+export function reportHtml(title: string, markdown: string, figures: PageFigure[]): string {
+  // the figures go before the first section (report.md has them after its tables): a page is read from the top
+  const body = markdownToHtml(markdown, (src) => (figures.some((f) => `${f.name}.png` === src) ? '' : null));
+  const section = figures.length ? `<h2 id="figures">Figures</h2>\n${figures.map(figureHtml).join('\n')}\n` : '';
+  const first = body.indexOf('<h2');
+  return htmlPage(title, first < 0 ? `${body}\n${section}` : `${body.slice(0, first)}${section}${body.slice(first)}`);
 }

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { cellsCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
-import { reportMarkdown } from './report.ts';
+import { figureCaption, reportHtml, reportMarkdown } from './report.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
 import { phaseCells, phaseFits, phaseHeatmapSpec, phaseMarkdown } from './phase.ts';
@@ -28,6 +28,7 @@ export const resultFiles = [
   'error-vs-logit-scale.svg',
   'error-vs-logit-scale.png',
   'report.md',
+  'report.html',
   'config.resolved.json',
   'manifest.json',
 ] as const;
@@ -58,8 +59,8 @@ export async function writeResults(
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
   };
+  const plots: Record<string, TopLevelSpec> = {};
   if (rows.length) {
-    const plots: Record<string, TopLevelSpec> = {};
     if (config.figures.includes('error-vs-M')) plots['error-vs-M'] = errorVsMemoriesSpec(rows, title);
     if (config.figures.includes('error-vs-logit-scale')) {
       plots['error-vs-logit-scale'] = errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`);
@@ -91,6 +92,9 @@ export async function writeResults(
   const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
   files['report.md'] = reportMarkdown(config, manifest, [summary, ...extra].join('\n'), failed, figures);
   removeStaleTemporaries(directory);
+  // every spec drawn above, interactive: figures added to `plots` appear in report.html by themselves
+  const pageFigures = Object.entries(plots).map(([name, spec]) => ({ name, spec, caption: figureCaption(`${name}.png`) }));
+  files['report.html'] = reportHtml(`uhop: ${config.name}`, files['report.md'] as string, pageFigures);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
   return Object.keys(files).map((name) => join(directory, name));
 }
