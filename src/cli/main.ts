@@ -1,7 +1,6 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
-import { loadConfig } from '../config/load.ts';
 import { configJsonSchema } from '../config/schema.ts';
 
 /**
@@ -59,8 +58,8 @@ program
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
   .action(async (path: string, options: { set: string[] }) => {
-    const { describeConfig } = await import('./describe.ts');
-    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
+    const [{ describeConfig }, { loadConfigWithPlugins }] = await Promise.all([import('./describe.ts'), import('../plugins/load.ts')]);
+    console.log(`ok: ${path}\n${describeConfig(await loadConfigWithPlugins(path, options.set))}`);
   });
 
 program

@@ -1,6 +1,6 @@
 /** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
 import { join, relative, resolve } from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfigWithPlugins } from '../plugins/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
@@ -45,7 +45,7 @@ function parseWorkers(text: string | undefined): number | undefined {
 }
 
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
-  const config = loadConfig(configPath, options.set);
+  const config = await loadConfigWithPlugins(configPath, options.set);
   const directory = resolve(options.out ?? join('results', config.name));
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);

@@ -3,9 +3,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config } from './schema.ts';
+import { configSchema, withPluginNames, type Config, type PluginNames } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
 import { UserError } from '../errors.ts';
+import type { PluginSet } from '../plugins/contract.ts';
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
@@ -63,17 +64,38 @@ export function formatIssues(source: string, error: z.ZodError): string {
   return `invalid config ${source}:\n${lines.join('\n')}`;
 }
 
-export function validateConfig(raw: unknown, source: string): Config {
-  const parsed = configSchema.safeParse(raw);
+/** The names each loaded plugin file defines, for validation. */
+function namesOf(plugins: PluginSet | undefined): PluginNames {
+  const names = (map: ReadonlyMap<string, { name: string; path: string }>, path: string) => [...map.values()].filter((p) => p.path === path).map((p) => p.name);
+  return {
+    files: (plugins?.files ?? []).map(({ path }) => ({
+      path,
+      separation: names(plugins!.separations, path),
+      similarity: names(plugins!.similarities, path),
+      corruption: names(plugins!.corruptions, path),
+    })),
+  };
+}
+
+/** `plugins`: the loaded plugin modules of the config (their names are valid separations, similarities, corruptions). */
+export function validateConfig(raw: unknown, source: string, plugins?: PluginSet): Config {
+  const parsed = withPluginNames(namesOf(plugins), () => configSchema.safeParse(raw));
   if (!parsed.success) throw new UserError(formatIssues(source, parsed.error));
   return parsed.data;
 }
 
-export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
+/** The config file with `--set` overrides applied, not yet validated. */
+export function readConfigWithOverrides(path: string, overrides: string[] = []): unknown {
   let raw = readConfigFile(path);
   for (const assignment of overrides) {
     const { path: keys, value } = parseOverride(assignment);
     raw = applyOverride(raw, keys, value);
   }
-  return resolveConfig(validateConfig(raw, path));
+  return raw;
+}
+
+/** Sync: a config with `plugins` needs them loaded first (`loadConfigWithPlugins` in src/plugins/load.ts does both). */
+export function loadConfig(path: string, overrides: string[] = [], plugins?: PluginSet): ResolvedConfig {
+  const config = validateConfig(readConfigWithOverrides(path, overrides), path, plugins);
+  return resolveConfig(config, config.plugins ? plugins?.files : undefined);
 }

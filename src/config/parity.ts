@@ -3,6 +3,7 @@
  * "textbook" follows the papers (see shared protocol notes and README "Official vs textbook").
  */
 import type { Config } from './schema.ts';
+import type { PluginFile } from '../plugins/contract.ts';
 
 export const parityDefaults = {
   official: {
@@ -26,7 +27,9 @@ export const parityDefaults = {
 type Defaults = (typeof parityDefaults)['official'] | (typeof parityDefaults)['textbook'];
 type Resolved<T> = { -readonly [K in keyof T]-?: T[K] };
 
-export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> & {
+export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds' | 'plugins'> & {
+  /** The plugin files, resolved and hashed (absent when the config lists none). */
+  plugins?: PluginFile[];
   seeds: number[];
   retrieval: Resolved<Config['retrieval']>;
   featureMap: Omit<Resolved<Config['featureMap']>, 'dim' | 'batchSize' | 'plateau'> & {
@@ -40,11 +43,15 @@ export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> 
 /** Default learning rates of the official scripts: lr 10 (max loss), 1 (average), 0.1 (U-Hop+ MNIST, Adam). */
 const officialLearningRate = { max: 10, average: 1, 'uhop-plus': 0.1 } as const;
 
-export function resolveConfig(config: Config): ResolvedConfig {
+/** `pluginFiles`: the loaded files of `config.plugins`, in the same order (src/plugins/load.ts). */
+export function resolveConfig(config: Config, pluginFiles: PluginFile[] = []): ResolvedConfig {
   const defaults: Defaults = parityDefaults[config.parity];
   const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i + 1) : config.seeds;
+  const { plugins, ...rest } = config;
+  if ((plugins ?? []).join('\n') !== pluginFiles.map((f) => f.path).join('\n')) throw new Error('resolveConfig: the plugin files given are not those the config lists');
   return {
-    ...config,
+    ...rest,
+    ...(plugins ? { plugins: pluginFiles } : {}),
     seeds,
     retrieval: {
       ...config.retrieval,

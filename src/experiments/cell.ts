@@ -14,20 +14,21 @@ import { nearestMemories, pairGeometry, rowNorms } from '../metrics/diagnostics.
 import { runStageOne, type StageI } from './stageOne.ts';
 import { chooseQueries } from './queries.ts';
 import { evaluateModels, type CellContext } from './evaluateModel.ts';
-import type { CellKey, CellResult } from './records.ts';
+import { CellFailure, type CellKey, type CellResult } from './records.ts';
+import { noPlugins, PluginError, type PluginSet } from '../plugins/contract.ts';
 
 export { CellFailure } from './records.ts';
 export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, TraceRow } from './records.ts';
 
-/** `queryPool`: the test split, when queries.from is "test". */
-export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string, queryPool?: Pool): CellResult {
+/** `queryPool`: the test split, when queries.from is "test"; `plugins`: the config's loaded plugin modules. */
+export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string, queryPool?: Pool, plugins: PluginSet = noPlugins): CellResult {
   const dim = pool.dim;
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
   const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
   const memoryRows = gatherRows(pool, indices);
   const chosen = chooseQueries(config, pool, queryPool, indices, memoryRows, cell);
   const queryCount = chosen.rows.length / dim;
-  const queryRows = corrupt(chosen.rows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
+  const queryRows = corruptQueries(chosen.rows, dim, config, cell, plugins);
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
   const queries = tf.tensor2d(queryRows, [queryCount, dim]);
   const labels = Int32Array.from(indices, (k) => pool.labels[k]);
@@ -54,6 +55,7 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
       queryIndices: chosen.poolIndices,
       pixels,
       stage,
+      plugins,
       spaceFacts: (space) => {
         if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
         return facts.get(space)!;
@@ -65,5 +67,14 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
     pixels.dispose();
     memories.dispose();
     queries.dispose();
+  }
+}
+
+function corruptQueries(rows: Float32Array, dim: number, config: ResolvedConfig, cell: CellKey, plugins: PluginSet): Float32Array {
+  try {
+    return corrupt(rows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'), plugins);
+  } catch (error) {
+    if (error instanceof PluginError) throw new CellFailure(`queries: ${error.message}`);
+    throw error;
   }
 }

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { StageI } from './stageOne.ts';
 import type { CellKey } from './records.ts';
+import type { PluginSet } from '../plugins/contract.ts';
 
 /** Everything the models of a cell share. */
 export interface CellContext {
@@ -26,6 +27,8 @@ export interface CellContext {
   queryIndices: Int32Array;
   pixels: FeatureSpace;
   stage: StageI | null;
+  /** The config's loaded plugin modules (separations and similarities by name). */
+  plugins: PluginSet;
   /** Geometry and feature norms of the memories in a space, computed once per space. */
   spaceFacts(space: FeatureSpace): { geometry: { deltaMin: number; meanCosine: number }; norms: { mean: number; max: number } };
 }

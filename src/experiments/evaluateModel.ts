@@ -3,7 +3,6 @@
  * temperature-matched controls after the models they match, and the record of one model.
  */
 import { median } from 'simple-statistics';
-import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { RetrievalSpec } from '../hopfield/retrieval.ts';
@@ -14,6 +13,8 @@ import type { CellContext } from './cellContext.ts';
 import { temperatureFor } from './temperatureMatch.ts';
 import { retrieveInBlocks } from './retrieveInBlocks.ts';
 import { CellFailure, type CellResult, type ModelRecord, type ModelTiming, type QueryRow, type TraceRow } from './records.ts';
+import { PluginError } from '../plugins/contract.ts';
+import { rngFor } from '../random/prng.ts';
 
 export type { CellContext } from './cellContext.ts';
 
@@ -23,7 +24,15 @@ function spaceOf(model: ModelSpec, context: CellContext): FeatureSpace {
   return model.control === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
 }
 
-function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
+/** Uniform draws for a model's random separation: one stream per cell and model. */
+function randomFor(model: ModelSpec, context: CellContext): () => number {
+  const { cell } = context;
+  const rng = rngFor(...(cell.featureDim ? [cell.seed, cell.memories, cell.featureDim] : [cell.seed, cell.memories]), model.name, 'separation');
+  return () => rng.next();
+}
+
+function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
+  const { config } = context;
   const spec: RetrievalSpec = {
     similarity: model.similarity,
     separation: model.separation,
@@ -31,6 +40,8 @@ function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
     alpha: model.alpha,
     ...config.retrieval,
     beta: model.beta ?? config.retrieval.beta,
+    plugins: context.plugins,
+    random: randomFor(model, context),
   };
   // normalised Φ: cosine of unit-norm features, β an inverse temperature (the spherical-code setting)
   if (model.control === 'normalized') return { ...spec, similarity: 'cosine', betaPlacement: 'logits' };
@@ -46,15 +57,21 @@ export function evaluateModels(context: CellContext): CellResult {
   const ordered = [...config.models].sort((a, b) => Number(a.control === 'temperature-matched') - Number(b.control === 'temperature-matched'));
   const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
   for (const model of ordered) {
-    let spec = specOf(model, config);
+    let spec = specOf(model, context);
     const space = spaceOf(model, context);
-    if (model.control === 'temperature-matched') {
-      const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
-      spec = { ...spec, beta: temperatureFor(space, context.queries, spec, target) };
+    try {
+      if (model.control === 'temperature-matched') {
+        const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
+        spec = { ...spec, beta: temperatureFor(space, context.queries, spec, target) };
+      }
+      const result = evaluateModel(model, spec, space, context);
+      scales.set(model.name, result.record.logitScale);
+      results.set(model.name, result);
+    } catch (error) {
+      // a plugin that throws or returns a malformed row fails the cell, named in its record
+      if (error instanceof PluginError) throw new CellFailure(`model "${model.name}": ${error.message}`);
+      throw error;
     }
-    const result = evaluateModel(model, spec, space, context);
-    scales.set(model.name, result.record.logitScale);
-    results.set(model.name, result);
   }
   const inOrder = config.models.map((model) => results.get(model.name)!);
   const result: CellResult = { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };

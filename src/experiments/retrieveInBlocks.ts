@@ -12,10 +12,12 @@ import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
 import { convergence, supportSizes } from '../metrics/metastable.ts';
 import type { CellContext } from './cellContext.ts';
 
-/** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly) and exact non-zeros for sparse ones. */
-function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
+/** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly, plugins unless sparse) and exact non-zeros for sparse ones. */
+function supportThreshold(config: ResolvedConfig, model: ModelSpec, plugins: CellContext['plugins']): number {
   const setting = config.metrics.supportThreshold;
   if (setting !== 'auto') return setting;
+  const plugin = plugins.separations.get(model.separation);
+  if (plugin) return plugin.sparse ? 0 : 0.01;
   return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
 }
 
@@ -68,7 +70,7 @@ export function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: F
     out.ends.set(argmaxRows(weights), start);
     // ‖p‖ of the separation's output (the official β·Sep(s) is divided back by β)
     const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
-    out.sizes.set(supportSizes(separated as tf.Tensor2D, supportThreshold(config, model)), start);
+    out.sizes.set(supportSizes(separated as tf.Tensor2D, supportThreshold(config, model, context.plugins)), start);
     const converged = convergence(states, context.memories, targets, config.metrics.convergedRadius, context.memoryValues);
     for (const key of ['target', 'other', 'none'] as const) out.converged[key] += (converged[key] * size) / count;
     tf.dispose([states, weights, targetRows, separated]);

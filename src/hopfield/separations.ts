@@ -4,15 +4,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeparationName } from '../config/schema.ts';
+import { applySeparationPlugin, type PluginSet } from '../plugins/contract.ts';
 
 export interface SeparationOptions {
   /** poly only: the power n. */
   degree: number;
   /** entmax only: α > 1 (α = 1 is softmax). */
   alpha?: number;
+  /** Uniform draws in [0, 1) for random maps (plugins), from the cell's stream for the model. */
+  random?: () => number;
 }
 
-type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor2D;
+export type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor2D;
 
 const softmax: Separation = (scores) => tf.softmax(scores);
 
@@ -122,3 +125,18 @@ const entmax: Separation = (scores, options) => {
 const poly: Separation = (scores, options) => tf.pow(scores, tf.scalar(options.degree)) as tf.Tensor2D;
 
 export const separations: Record<SeparationName, Separation> = { softmax, sparsemax, entmax15, entmax, poly };
+
+/** The separation of a config name: a built-in, else the plugin of that name (names never clash). */
+export function separationFor(name: string, plugins?: PluginSet): Separation {
+  const builtin = (separations as Record<string, Separation>)[name];
+  if (builtin) return builtin;
+  const plugin = plugins?.separations.get(name);
+  if (!plugin) throw new Error(`no separation "${name}" (built-in or plugin)`);
+  return (scores, options) => {
+    const [rows, cols] = scores.shape;
+    const random = options.random ?? (() => {
+      throw new Error('no random stream for this separation');
+    });
+    return tf.tensor2d(applySeparationPlugin(plugin, scores.dataSync() as Float32Array, rows, cols, { random }), [rows, cols]);
+  };
+}

@@ -1,6 +1,6 @@
 /** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one subfolder per varied value). */
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfigWithPlugins } from '../plugins/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
@@ -45,7 +45,7 @@ export async function runRecipe(
   const runs: RecipeRun['runs'] = [];
   for (const value of values) {
     const sets = recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base;
-    const config = loadConfig(configPath, sets);
+    const config = await loadConfigWithPlugins(configPath, sets);
     const name = runFolderName(recipe, value);
     options.onRun?.(join(recipe.name, name));
     await runToFolder(config, { resultsDir: join(folder, name), workers: options.workers });

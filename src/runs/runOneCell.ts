@@ -2,13 +2,15 @@
 import { UserError } from '../errors.ts';
 import { loadPool } from '../data/registry.ts';
 import { runCell } from '../experiments/cell.ts';
+import { noPlugins, type PluginSet } from '../plugins/contract.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
-export function runCellTask(task: CellTask, backendLabel: string): CellOutcome {
+/** `plugins`: the config's plugin modules, loaded by the caller (loading is async, a cell is not). */
+export function runCellTask(task: CellTask, backendLabel: string, plugins: PluginSet = noPlugins): CellOutcome {
   try {
     const { dataset, queries } = task.config;
     const queryPool = queries.from === 'test' && 'split' in dataset ? loadPool({ ...dataset, split: 'test' }, task.dataDir) : undefined;
-    return { kind: 'done', result: runCell(task.config, loadPool(dataset, task.dataDir), task.cell, backendLabel, queryPool) };
+    return { kind: 'done', result: runCell(task.config, loadPool(dataset, task.dataDir), task.cell, backendLabel, queryPool, plugins) };
   } catch (error) {
     if (error instanceof UserError) return { kind: 'user-error', error: error.message };
     // CellFailure (NaN/Inf) and unexpected errors alike: recorded, retried on the next run

@@ -24,6 +24,7 @@ import {
 import { runCellTask } from './runOneCell.ts';
 import { cellCost } from './cost.ts';
 import { WorkerPool } from './workerPool.ts';
+import { loadPlugins } from '../plugins/load.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export interface Shard {
@@ -142,9 +143,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     tasks.sort((a, b) => costs.get(b)! - costs.get(a)!);
   }
   if (workers === 1) {
+    const plugins = await loadPlugins(config.plugins);
     for (const task of tasks) {
       progress.onCellStart?.(task.cell, 0);
-      record(task.planned, runCellTask(task, plan.backend.label), 0);
+      record(task.planned, runCellTask(task, plan.backend.label, plugins), 0);
       await new Promise((resolve) => setImmediate(resolve)); // let progress bars redraw between cells
     }
   } else {
