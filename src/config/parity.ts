@@ -13,6 +13,7 @@ export const parityDefaults = {
     lrSchedule: 'inverse-sqrt-factorial', // train_kernel (average loss): lr /= sqrt(i+1) after every step
     finalLoss: 'last-iteration', // unif_loss is logged before the last update
     lossForm: 'coded', // feature_map.py::separation_loss, quirks included
+    maskedScores: 'zero', // topk_k / random_mask_p: left-out scores are zeros inside the softmax
   },
   textbook: {
     betaPlacement: 'logits',
@@ -21,6 +22,7 @@ export const parityDefaults = {
     lrSchedule: 'constant',
     finalLoss: 'after-training',
     lossForm: 'smooth-max',
+    maskedScores: 'excluded',
   },
 } as const;
 
@@ -53,6 +55,10 @@ export function resolveConfig(config: Config, pluginFiles: PluginFile[] = []): R
     ...rest,
     ...(plugins ? { plugins: pluginFiles } : {}),
     seeds,
+    // the masking switch is set where it is used (topk, random-mask), so other models stay as written
+    models: config.models.map((model) =>
+      model.separation === 'topk' || model.separation === 'random-mask' ? { ...model, maskedScores: model.maskedScores ?? defaults.maskedScores } : model,
+    ),
     retrieval: {
       ...config.retrieval,
       betaPlacement: config.retrieval.betaPlacement ?? defaults.betaPlacement,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const probability = z.number().min(0).lt(1);
 
 export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
-export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly'] as const;
+export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly', 'topk', 'random-mask', 'softmax1'] as const;
 export const corruptionTypes = ['dropout', 'mask', 'gaussian', 'gaussian-norm', 'none'] as const;
 
 /** The names each plugin file of the config defines, known to validation while `withPluginNames` runs. */
@@ -108,6 +108,21 @@ export const modelSchema = z
       .describe('map from scores to memory weights p (a built-in or a plugin\'s name)'),
     degree: z.number().int().positive().optional().describe('poly only: p = score^degree, unnormalised (default 10)'),
     alpha: z.number().min(1).optional().describe('entmax only: α of α-entmax (1 = softmax, 1.5 = entmax15, 2 = sparsemax), by bisection'),
+    topK: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe('topk only: softmax over the k = ⌊topK·M⌋ largest scores of each row (official top20/top50/top80: 0.2, 0.5, 0.8)'),
+    maskP: probability
+      .optional()
+      .describe('random-mask only: probability that a score is masked before the softmax, drawn anew per query and step (official random20/50/80: 0.2, 0.5, 0.8)'),
+    maskedScores: z
+      .enum(['zero', 'excluded'])
+      .optional()
+      .describe(
+        'topk and random-mask: a left-out score is set to 0 and stays in the softmax with weight e⁰/Z, random-mask survivors × 1/(1−p) as torch.dropout (zero, official functions.py), or gets weight 0 (excluded)',
+      ),
     featureMap: z
       .boolean()
       .default(false)
@@ -125,6 +140,15 @@ export const modelSchema = z
   .superRefine((model, ctx) => {
     if (model.degree !== undefined && model.separation !== 'poly') {
       ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
+    }
+    if ((model.topK !== undefined) !== (model.separation === 'topk')) {
+      ctx.addIssue({ code: 'custom', path: ['topK'], message: 'separation "topk" needs topK, and topK is only used with it' });
+    }
+    if ((model.maskP !== undefined) !== (model.separation === 'random-mask')) {
+      ctx.addIssue({ code: 'custom', path: ['maskP'], message: 'separation "random-mask" needs maskP, and maskP is only used with it' });
+    }
+    if (model.maskedScores !== undefined && model.separation !== 'topk' && model.separation !== 'random-mask') {
+      ctx.addIssue({ code: 'custom', path: ['maskedScores'], message: 'maskedScores is only used with separation "topk" or "random-mask"' });
     }
     if ((model.alpha !== undefined) !== (model.separation === 'entmax')) {
       ctx.addIssue({ code: 'custom', path: ['alpha'], message: 'separation "entmax" needs alpha, and alpha is only used with it' });
@@ -290,7 +314,7 @@ export const metricsSchema = z
     supportThreshold: z
       .union([z.literal('auto'), z.number().nonnegative()])
       .default('auto')
-      .describe('‖p‖ counts entries of the final p above this; auto: 0.01 for softmax and poly, exact non-zeros for sparse maps (U-Hop+ code)'),
+      .describe('‖p‖ counts entries of the final p above this; auto: 0.01 for the softmax family (softmax, topk, random-mask, softmax1), poly and plugins, exact non-zeros for sparse maps (U-Hop+ code) and plugins declared sparse'),
     convergedRadius: z
       .number()
       .positive()

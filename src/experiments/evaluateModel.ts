@@ -38,6 +38,9 @@ function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
     separation: model.separation,
     degree: model.degree ?? 10,
     alpha: model.alpha,
+    topK: model.topK,
+    maskP: model.maskP,
+    maskedScores: model.maskedScores,
     ...config.retrieval,
     beta: model.beta ?? config.retrieval.beta,
     plugins: context.plugins,
@@ -47,6 +50,14 @@ function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
   if (model.control === 'normalized') return { ...spec, similarity: 'cosine', betaPlacement: 'logits' };
   if (model.control === 'temperature-matched') return { ...spec, betaPlacement: 'logits' };
   return spec;
+}
+
+/** The separation column of cells.csv: the name with its parameter where it has one (poly-10, topk-0.2, random-mask-0.5). */
+function separationLabel(model: ModelSpec, spec: RetrievalSpec): string {
+  if (model.separation === 'poly') return `poly-${spec.degree}`;
+  if (model.separation === 'topk') return `topk-${spec.topK}`;
+  if (model.separation === 'random-mask') return `random-mask-${spec.maskP}`;
+  return model.separation;
 }
 
 /** Models without a temperature match first (their logit scales are the targets), records in config order. */
@@ -123,7 +134,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     sepLossInit: learned ? stage.lossInit : null,
     sepLossFinal: learned ? stage.lossFinal : null,
     similarity: spec.similarity,
-    separation: model.separation === 'poly' ? `poly-${spec.degree}` : model.separation,
+    separation: separationLabel(model, spec),
     featureMap: model.featureMap,
     backend: context.backend,
     control: model.control ?? '',

@@ -12,13 +12,14 @@ import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
 import { convergence, supportSizes } from '../metrics/metastable.ts';
 import type { CellContext } from './cellContext.ts';
 
-/** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly, plugins unless sparse) and exact non-zeros for sparse ones. */
+/** ‖p‖ threshold: "auto" is 0.01 for dense maps (the softmax family, poly, plugins unless sparse) and exact non-zeros for sparse ones. */
 function supportThreshold(config: ResolvedConfig, model: ModelSpec, plugins: CellContext['plugins']): number {
   const setting = config.metrics.supportThreshold;
   if (setting !== 'auto') return setting;
   const plugin = plugins.separations.get(model.separation);
   if (plugin) return plugin.sparse ? 0 : 0.01;
-  return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
+  const dense = ['softmax', 'poly', 'topk', 'random-mask', 'softmax1'].includes(model.separation) || (model.separation === 'entmax' && model.alpha === 1);
+  return dense ? 0.01 : 0;
 }
 
 /** What the query blocks of one model produce, put together. */

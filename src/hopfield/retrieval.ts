@@ -21,6 +21,12 @@ export interface RetrievalSpec {
   degree: number;
   /** entmax only. */
   alpha?: number;
+  /** topk only: share of scores kept. */
+  topK?: number;
+  /** random-mask only: probability that a score is masked. */
+  maskP?: number;
+  /** topk, random-mask: what a left-out score becomes. */
+  maskedScores?: 'zero' | 'excluded';
   steps: number;
   beta: number;
   /** "logits": p = Sep(β·s) (textbook); "output": p = β·Sep(s) (official UHop update rule). */
