@@ -293,6 +293,12 @@ export const featureMapSchema = z
       .optional()
       .describe('stop Stage I early when the loss plateaus'),
     epochs: z.number().int().nonnegative().default(100).describe('Stage I epochs N (one gradient step each when full batch)'),
+    curveEvery: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10)
+      .describe('stage1.csv: Δ_min of the training memories (with minibatches also their whole-set loss) at epoch 0, every this many epochs and after the last; 0 = at epoch 0 and after the last only'),
     lr: z.number().positive().optional().describe('learning rate (default 10 for max, 1 for average, 0.1 for uhop-plus, as official)'),
     lrSchedule: z
       .enum(['constant', 'inverse-sqrt-factorial'])

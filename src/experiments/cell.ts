@@ -18,7 +18,7 @@ import { CellFailure, type CellKey, type CellResult } from './records.ts';
 import { noPlugins, PluginError, type PluginSet } from '../plugins/contract.ts';
 
 export { CellFailure } from './records.ts';
-export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, TraceRow } from './records.ts';
+export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, StageOneRow, TraceRow } from './records.ts';
 
 /** `queryPool`: the test split, when queries.from is "test"; `plugins`: the config's loaded plugin modules. */
 export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backend: string, queryPool?: Pool, plugins: PluginSet = noPlugins): CellResult {
@@ -61,7 +61,9 @@ export function runCell(config: ResolvedConfig, pool: Pool, cell: CellKey, backe
         return facts.get(space)!;
       },
     };
-    return evaluateModels(context);
+    const result = evaluateModels(context);
+    if (stage) result.stageOne = stage.curve;
+    return result;
   } finally {
     stage?.dispose();
     pixels.dispose();

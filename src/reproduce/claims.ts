@@ -11,6 +11,8 @@ import { UserError } from '../errors.ts';
 import type { ModelRecord } from '../experiments/cell.ts';
 import { readResultsFolder } from '../runs/resultsFolder.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
+import { curvePoints } from '../output/stageOne.ts';
+import type { StageOneRow } from '../experiments/records.ts';
 import type { Claim } from './recipe.ts';
 import { describeValue, type RecipeRun } from './run.ts';
 
@@ -28,6 +30,8 @@ export interface ClaimResult {
 interface RunRecords {
   value: unknown;
   records: ModelRecord[];
+  /** The Stage I curves of the run's cells. */
+  curves: StageOneRow[];
   directory: string;
   phaseTarget: number;
 }
@@ -81,6 +85,23 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     const outside = rows.filter((r) => !(Number(r.lower) <= Number(r.reached) && Number(r.reached) <= Number(r.upper)));
     return { value: `${rows.length - outside.length} of ${rows.length} M within [lower, upper]`, holds: outside.length === 0 && rows.length > 0 };
   },
+  'loss-drop': (claim, runs) => {
+    const shares = runs.flatMap((run) => {
+      const points = curvePoints(run.curves);
+      return [...new Set(points.map((p) => p.curve))].map((curve) => {
+        const series = points.filter((p) => p.curve === curve);
+        const [first, last] = [series[0], series[series.length - 1]];
+        const at = series.filter((p) => p.epoch <= claim.within).at(-1)!;
+        const fall = first.mean - last.mean;
+        const where = `${curve}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+        return { where, fall, share: fall > 0 ? (first.mean - at.mean) / fall : -Infinity, first: first.mean, last: last.mean };
+      });
+    });
+    if (shares.length === 0) return { value: 'no Stage I curves (stage1.csv) in the results', holds: false };
+    const worst = shares.reduce((a, b) => (b.share < a.share ? b : a));
+    const value = `smallest share of the fall by epoch ${claim.within}: ${fmt(worst.share)} (${worst.where}: loss ${fmt(worst.first)} → ${fmt(worst.last)}; ${shares.length} curves; ≥ ${claim.minShare} needed)`;
+    return { value, holds: worst.share >= claim.minShare };
+  },
   'log-fit': (claim, runs) => {
     const fits = phaseFits(phaseCells(runs.flatMap((r) => r.records)), runs[0].phaseTarget);
     const fit = fits.find((f) => f.model === claim.model);
@@ -99,6 +120,7 @@ export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
     return {
       value,
       records: results.cells.flatMap((c) => c.records),
+      curves: results.cells.flatMap((c) => c.stageOne ?? []),
       directory: results.directory,
       phaseTarget: results.config.metrics.phaseTarget,
     };

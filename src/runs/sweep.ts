@@ -122,9 +122,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const record = (cell: PlannedCell, outcome: CellOutcome, worker: number) => {
     if (outcome.kind === 'user-error') throw new UserError(outcome.error);
     if (outcome.kind === 'done') {
-      const { records, timings, trace, queries } = outcome.result;
+      const { records, timings, trace, queries, stageOne } = outcome.result;
       const finishedAt = new Date().toISOString();
-      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, trace, ...(queries ? { queries } : {}), finishedAt });
+      const optional = { ...(queries ? { queries } : {}), ...(stageOne ? { stageOne } : {}) };
+      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, trace, ...optional, finishedAt });
     } else {
       writeFailedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, error: outcome.error, failedAt: new Date().toISOString() });
     }
