@@ -14,7 +14,6 @@ import { temperatureFor } from './temperatureMatch.ts';
 import { retrieveInBlocks } from './retrieveInBlocks.ts';
 import { CellFailure, type CellResult, type ModelRecord, type ModelTiming, type QueryRow, type TraceRow } from './records.ts';
 import { PluginError } from '../plugins/contract.ts';
-import { rngFor } from '../random/prng.ts';
 
 export type { CellContext } from './cellContext.ts';
 
@@ -22,13 +21,6 @@ export type { CellContext } from './cellContext.ts';
 function spaceOf(model: ModelSpec, context: CellContext): FeatureSpace {
   if (!model.featureMap || !context.stage) return context.pixels;
   return model.control === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
-}
-
-/** Uniform draws for a model's random separation: one stream per cell and model. */
-function randomFor(model: ModelSpec, context: CellContext): () => number {
-  const { cell } = context;
-  const rng = rngFor(...(cell.featureDim ? [cell.seed, cell.memories, cell.featureDim] : [cell.seed, cell.memories]), model.name, 'separation');
-  return () => rng.next();
 }
 
 function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
@@ -43,8 +35,8 @@ function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
     maskedScores: model.maskedScores,
     ...config.retrieval,
     beta: model.beta ?? config.retrieval.beta,
-    plugins: context.plugins,
-    random: randomFor(model, context),
+    // random separations draw from (cell, model, query block): see retrieveInBlocks
+    stream: [...(context.cell.featureDim ? [context.cell.seed, context.cell.memories, context.cell.featureDim] : [context.cell.seed, context.cell.memories]), model.name],
   };
   // normalised Φ: cosine of unit-norm features, β an inverse temperature (the spherical-code setting)
   if (model.control === 'normalized') return { ...spec, similarity: 'cosine', betaPlacement: 'logits' };
@@ -73,7 +65,7 @@ export function evaluateModels(context: CellContext): CellResult {
     try {
       if (model.control === 'temperature-matched') {
         const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
-        spec = { ...spec, beta: temperatureFor(space, context.queries, spec, target) };
+        spec = { ...spec, beta: temperatureFor(space, context.queries, { ...spec, plugins: context.plugins }, target) };
       }
       const result = evaluateModel(model, spec, space, context);
       scales.set(model.name, result.record.logitScale);

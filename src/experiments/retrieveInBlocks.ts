@@ -10,6 +10,7 @@ import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { errorPerQuery } from '../metrics/retrievalError.ts';
 import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
 import { convergence, supportSizes } from '../metrics/metastable.ts';
+import { rngFor } from '../random/prng.ts';
 import type { CellContext } from './cellContext.ts';
 
 /** ‖p‖ threshold: "auto" is 0.01 for dense maps (the softmax family, poly, plugins unless sparse) and exact non-zeros for sparse ones. */
@@ -20,6 +21,16 @@ function supportThreshold(config: ResolvedConfig, model: ModelSpec, plugins: Cel
   if (plugin) return plugin.sparse ? 0 : 0.01;
   const dense = ['softmax', 'poly', 'topk', 'random-mask', 'softmax1'].includes(model.separation) || (model.separation === 'entmax' && model.alpha === 1);
   return dense ? 0.01 : 0;
+}
+
+/**
+ * The spec a block runs with: the plugins, and the random draws of a random separation from the
+ * block's own stream (cell, model, first query), so the draws do not depend on where or in which
+ * order the blocks run.
+ */
+function blockSpec(spec: RetrievalSpec, plugins: CellContext['plugins'], start: number): RetrievalSpec {
+  const rng = spec.stream ? rngFor(...spec.stream, 'separation', start) : null;
+  return { ...spec, plugins, random: rng ? () => rng.next() : undefined };
 }
 
 /** What the query blocks of one model produce, put together. */
@@ -36,7 +47,7 @@ export interface QueryOutcome {
 }
 
 /** Runs the retrieval of one model over the queries, in row blocks when queries × memories is large. */
-export function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpace, context: CellContext): QueryOutcome {
+export function retrieveInBlocks(model: ModelSpec, modelSpec: RetrievalSpec, space: FeatureSpace, context: CellContext): QueryOutcome {
   const { config } = context;
   const count = context.queries.shape[0];
   const blocks = rowBlocks(count, context.cell.memories);
@@ -50,8 +61,9 @@ export function retrieveInBlocks(model: ModelSpec, spec: RetrievalSpec, space: F
     badStep: 0,
     perStep: [],
   };
-  const withEnergy = hasEnergy(spec);
+  const withEnergy = hasEnergy(modelSpec);
   for (const { start, size } of blocks) {
+    const spec = blockSpec(modelSpec, context.plugins, start);
     const queries = blocks.length === 1 ? context.queries : (tf.slice(context.queries, [start, 0], [size, -1]) as tf.Tensor2D);
     const targets = context.targets.subarray(start, start + size);
     const { states, weights, steps } = retrieve(context.memories, space, queries, spec, (step, result) => {

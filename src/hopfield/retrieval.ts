@@ -13,9 +13,11 @@ export interface RetrievalSpec {
   /** A built-in name or a plugin's. */
   similarity: string;
   separation: string;
-  /** The loaded plugins the names may refer to. */
+  /** Names the seeded stream of random separations (cell and model); serialisable, unlike the two below. */
+  stream?: Array<string | number>;
+  /** Attached where the retrieval runs: the loaded plugins the names may refer to. */
   plugins?: PluginSet;
-  /** Uniform draws for random separations, from the cell's stream for the model. */
+  /** Attached where the retrieval runs: uniform draws for random separations. */
   random?: () => number;
   /** poly only. */
   degree: number;
