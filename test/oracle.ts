@@ -145,3 +145,28 @@ export function pairLosses(features: ArrayLike<number>, n: number, dim: number, 
     smoothMax: tau * Math.log(smooth),
   };
 }
+
+/** softmax₁ as a softmax over the scores and one extra zero logit, the extra weight dropped. */
+export function softmax1(z: number[]): number[] {
+  return softmax([...z, 0]).slice(0, -1);
+}
+
+/** Softmax over the entries `kept` marks: left-out scores set to 0 ("zero") or given weight 0 ("excluded"). */
+function softmaxOfKept(z: number[], kept: boolean[], mode: 'zero' | 'excluded', scale: number): number[] {
+  if (mode === 'zero') return softmax(z.map((v, i) => (kept[i] ? v * scale : 0)));
+  if (!kept.some(Boolean)) return z.map(() => 0);
+  const inner = softmax(z.filter((_, i) => kept[i]));
+  let next = 0;
+  return z.map((_, i) => (kept[i] ? inner[next++] : 0));
+}
+
+/** Top-k softmax: entry i is kept when fewer than k entries rank above it (larger, or equal with a lower index). */
+export function topkSoftmax(z: number[], k: number, mode: 'zero' | 'excluded'): number[] {
+  const rank = (i: number) => z.filter((v, j) => v > z[i] || (v === z[i] && j < i)).length;
+  return softmaxOfKept(z, z.map((_, i) => rank(i) < k), mode, 1);
+}
+
+/** Random-mask softmax with given uniform draws: entry i is masked when draws[i] < p; "zero" scales survivors by 1/(1 − p). */
+export function randomMaskSoftmax(z: number[], p: number, draws: number[], mode: 'zero' | 'excluded'): number[] {
+  return softmaxOfKept(z, draws.map((u) => u >= p), mode, mode === 'zero' ? 1 / (1 - p) : 1);
+}

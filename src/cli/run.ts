@@ -1,6 +1,6 @@
 /** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfigWithPlugins } from '../plugins/load.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
@@ -77,7 +77,7 @@ function resultsFolderOf(name: string): string {
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
   refuseRecipe(configPath);
   if (isFigureConfigFile(configPath)) return runFigureCommand(configPath, options);
-  const config = loadConfig(configPath, options.set);
+  const config = await loadConfigWithPlugins(configPath, options.set);
   assertRunnable(config, configPath);
   const directory = resolve(options.out ?? resultsFolderOf(config.name));
   const folderLabel = options.out === undefined ? 'results folder' : '--out';

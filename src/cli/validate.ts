@@ -3,13 +3,19 @@ import { readRawConfig, validateConfig } from '../config/load.ts';
 import { resolveConfig } from '../config/parity.ts';
 import { unusedSettings } from '../config/unused.ts';
 import { assertRunnable } from '../runs/preflight.ts';
-import { describeConfig } from './describe.ts';
+import { describeConfig, describeFigureConfig } from './describe.ts';
+import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
+import { pluginsOf } from '../plugins/load.ts';
 import { refuseRecipe } from './recipeHint.ts';
 
-export function validateCommand(path: string, options: { set: string[] }): void {
+export async function validateCommand(path: string, options: { set: string[] }): Promise<void> {
   refuseRecipe(path);
+  if (isFigureConfigFile(path)) {
+    console.log(`ok: ${path}\n${describeFigureConfig(loadFigureConfig(path, options.set))}`);
+    return;
+  }
   const raw = readRawConfig(path, options.set);
-  const config = validateConfig(raw, path, options.set);
+  const config = validateConfig(raw, path, options.set, await pluginsOf(raw, path));
   assertRunnable(resolveConfig(config), path);
   const unused = unusedSettings(raw, config);
   const lines = [`ok: ${path}`, describeConfig(resolveConfig(config))];

@@ -2,11 +2,12 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type Config } from './schema.ts';
+import { configSchema, withPluginNames, type Config, type PluginNames } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
 import { settingConflicts } from './conflicts.ts';
 import { expectedForm } from './expectedForm.ts';
 import { UserError } from '../errors.ts';
+import type { PluginSet } from '../plugins/contract.ts';
 
 /** Where JSON.parse stopped, as line and column with the line and a caret (Node 20's message gives only the offset). */
 function jsonErrorPlace(text: string, message: string): { place: string; excerpt: string } {
@@ -117,6 +118,19 @@ interface Issue {
   keys?: string[];
 }
 
+/** The names each loaded plugin file defines, for validation. */
+function namesOf(plugins: PluginSet | undefined): PluginNames {
+  const names = (map: ReadonlyMap<string, { name: string; path: string }>, path: string) => [...map.values()].filter((p) => p.path === path).map((p) => p.name);
+  return {
+    files: (plugins?.files ?? []).map(({ path }) => ({
+      path,
+      separation: names(plugins!.separations, path),
+      similarity: names(plugins!.similarities, path),
+      corruption: names(plugins!.corruptions, path),
+    })),
+  };
+}
+
 /** The value at `path` in the raw input (for the example in a --set error). */
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let node = raw;
@@ -161,9 +175,12 @@ export function formatIssues(source: string, error: { issues: readonly Issue[] }
   return ordered.map(([header, lines]) => `${header}\n${lines.join('\n')}`).join('\n');
 }
 
-/** `sets`: the --set assignments applied to `raw`, so that their errors name them. */
-export function validateConfig(raw: unknown, source: string, sets: string[] = []): Config {
-  const parsed = configSchema.safeParse(raw);
+/**
+ * `sets`: the --set assignments applied to `raw`, so that their errors name them; `plugins`: the
+ * loaded plugin modules of the config (their names are valid separations, similarities, corruptions).
+ */
+export function validateConfig(raw: unknown, source: string, sets: string[] = [], plugins?: PluginSet): Config {
+  const parsed = withPluginNames(namesOf(plugins), () => configSchema.safeParse(raw));
   if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }));
   const conflicts = settingConflicts(raw, parsed.data);
   if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }, { sets, raw }));
@@ -180,6 +197,8 @@ export function readRawConfig(path: string, overrides: string[] = []): unknown {
   return raw;
 }
 
-export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
-  return resolveConfig(validateConfig(readRawConfig(path, overrides), path, overrides));
+/** Sync: a config with `plugins` needs them loaded first (`loadConfigWithPlugins` in src/plugins/load.ts does both). */
+export function loadConfig(path: string, overrides: string[] = [], plugins?: PluginSet): ResolvedConfig {
+  const config = validateConfig(readRawConfig(path, overrides), path, overrides, plugins);
+  return resolveConfig(config, config.plugins ? plugins?.files : undefined);
 }

@@ -3,6 +3,7 @@
  * "textbook" follows the papers (see shared protocol notes and README "Official vs textbook").
  */
 import type { Config } from './schema.ts';
+import type { PluginFile } from '../plugins/contract.ts';
 
 export const parityDefaults = {
   official: {
@@ -12,6 +13,7 @@ export const parityDefaults = {
     lrSchedule: 'inverse-sqrt-factorial', // train_kernel (average loss): lr /= sqrt(i+1) after every step
     finalLoss: 'last-iteration', // unif_loss is logged before the last update
     lossForm: 'coded', // feature_map.py::separation_loss, quirks included
+    maskedScores: 'zero', // topk_k / random_mask_p: left-out scores are zeros inside the softmax
   },
   textbook: {
     betaPlacement: 'logits',
@@ -20,13 +22,16 @@ export const parityDefaults = {
     lrSchedule: 'constant',
     finalLoss: 'after-training',
     lossForm: 'smooth-max',
+    maskedScores: 'excluded',
   },
 } as const;
 
 type Defaults = (typeof parityDefaults)['official'] | (typeof parityDefaults)['textbook'];
 type Resolved<T> = { -readonly [K in keyof T]-?: T[K] };
 
-export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> & {
+export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds' | 'plugins'> & {
+  /** The plugin files, resolved and hashed (absent when the config lists none). */
+  plugins?: PluginFile[];
   seeds: number[];
   retrieval: Resolved<Config['retrieval']>;
   featureMap: Omit<Resolved<Config['featureMap']>, 'dim' | 'batchSize' | 'plateau'> & {
@@ -40,12 +45,20 @@ export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> 
 /** Default learning rates of the official scripts: lr 10 (max loss), 1 (average), 0.1 (U-Hop+ MNIST, Adam). */
 const officialLearningRate = { max: 10, average: 1, 'uhop-plus': 0.1 } as const;
 
-export function resolveConfig(config: Config): ResolvedConfig {
+/** `pluginFiles`: the loaded files of `config.plugins`, in the same order (src/plugins/load.ts). */
+export function resolveConfig(config: Config, pluginFiles: PluginFile[] = []): ResolvedConfig {
   const defaults: Defaults = parityDefaults[config.parity];
   const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i + 1) : config.seeds;
+  const { plugins, ...rest } = config;
+  if ((plugins ?? []).join('\n') !== pluginFiles.map((f) => f.path).join('\n')) throw new Error('resolveConfig: the plugin files given are not those the config lists');
   return {
-    ...config,
+    ...rest,
+    ...(plugins ? { plugins: pluginFiles } : {}),
     seeds,
+    // the masking switch is set where it is used (topk, random-mask), so other models stay as written
+    models: config.models.map((model) =>
+      model.separation === 'topk' || model.separation === 'random-mask' ? { ...model, maskedScores: model.maskedScores ?? defaults.maskedScores } : model,
+    ),
     retrieval: {
       ...config.retrieval,
       betaPlacement: config.retrieval.betaPlacement ?? defaults.betaPlacement,

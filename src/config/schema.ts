@@ -7,6 +7,43 @@ import { z } from 'zod';
 
 const probability = z.number().min(0).lt(1);
 
+export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
+export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly', 'topk', 'random-mask', 'softmax1'] as const;
+export const corruptionTypes = ['dropout', 'mask', 'gaussian', 'gaussian-norm', 'none'] as const;
+
+/** The names each plugin file of the config defines, known to validation while `withPluginNames` runs. */
+export interface PluginNames {
+  files: Array<{ path: string; separation: string[]; similarity: string[]; corruption: string[] }>;
+}
+
+let pluginNames: PluginNames = { files: [] };
+
+/** Runs a parse with the loaded plugins' names known (zod has no parse context; module loading is async, parsing is not). */
+export function withPluginNames<T>(names: PluginNames, parse: () => T): T {
+  const previous = pluginNames;
+  pluginNames = names;
+  try {
+    return parse();
+  } finally {
+    pluginNames = previous;
+  }
+}
+
+type PluginKind = 'separation' | 'similarity' | 'corruption';
+
+/** A name must be a built-in or defined by a plugin of the config; the error lists both. */
+function knownName(kind: PluginKind, builtins: readonly string[]) {
+  return (name: string, ctx: z.RefinementCtx) => {
+    const plugins = pluginNames.files.flatMap((file) => file[kind].map((n) => ({ name: n, path: file.path })));
+    if (builtins.includes(name) || plugins.some((p) => p.name === name)) return;
+    const known = [
+      ...(builtins.length ? [`built-ins: ${builtins.join(', ')}`] : []),
+      plugins.length ? `plugins: ${plugins.map((p) => `${p.name} (${p.path})`).join(', ')}` : 'no plugin defines one (list plugin modules in "plugins")',
+    ];
+    ctx.addIssue({ code: 'custom', message: `unknown ${kind} "${name}"; ${known.join('; ')}` });
+  };
+}
+
 export const corruptionSchema = z
   .discriminatedUnion('type', [
     z
@@ -44,19 +81,48 @@ export const corruptionSchema = z
       .strict()
       .describe('Gaussian direction with L2 norm exactly sigma (official memory_retrieval_noise_max_loss.py)'),
     z.object({ type: z.literal('none') }).strict().describe('queries are the memories themselves'),
+    z
+      .object({
+        type: z.literal('plugin'),
+        name: z.string().superRefine(knownName('corruption', [])).describe('the name under which a module of `plugins` exports the corruption'),
+      })
+      .strict()
+      .describe('a corruption from a plugin module (see docs/plugins.md)'),
   ])
   .describe('how a query is made from the memory it should retrieve');
-
-export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
-export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly'] as const;
 
 export const modelSchema = z
   .object({
     name: z.string().min(1).describe('label used in tables and plots'),
-    similarity: z.enum(similarityNames).default('dot').describe('score of a memory against the query'),
-    separation: z.enum(separationNames).default('softmax').describe('map from scores to memory weights p'),
+    similarity: z
+      .enum(similarityNames)
+      .or(z.string())
+      .superRefine(knownName('similarity', similarityNames))
+      .default('dot')
+      .describe('score of a memory against the query (a built-in or a plugin\'s name)'),
+    separation: z
+      .enum(separationNames)
+      .or(z.string())
+      .superRefine(knownName('separation', separationNames))
+      .default('softmax')
+      .describe('map from scores to memory weights p (a built-in or a plugin\'s name)'),
     degree: z.number().int().positive().optional().describe('poly only: p = score^degree, unnormalised (default 10)'),
     alpha: z.number().min(1).optional().describe('entmax only: α of α-entmax (1 = softmax, 1.5 = entmax15, 2 = sparsemax), by bisection'),
+    topK: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe('topk only: softmax over the k = ⌊topK·M⌋ largest scores of each row (official top20/top50/top80: 0.2, 0.5, 0.8)'),
+    maskP: probability
+      .optional()
+      .describe('random-mask only: probability that a score is masked before the softmax, drawn anew per query and step (official random20/50/80: 0.2, 0.5, 0.8)'),
+    maskedScores: z
+      .enum(['zero', 'excluded'])
+      .optional()
+      .describe(
+        'topk and random-mask: a left-out score is set to 0 and stays in the softmax with weight e⁰/Z, random-mask survivors × 1/(1−p) as torch.dropout (zero, official functions.py), or gets weight 0 (excluded)',
+      ),
     featureMap: z
       .boolean()
       .default(false)
@@ -74,6 +140,15 @@ export const modelSchema = z
   .superRefine((model, ctx) => {
     if (model.degree !== undefined && model.separation !== 'poly') {
       ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
+    }
+    if ((model.topK !== undefined) !== (model.separation === 'topk')) {
+      ctx.addIssue({ code: 'custom', path: ['topK'], message: 'separation "topk" needs topK, and topK is only used with it' });
+    }
+    if ((model.maskP !== undefined) !== (model.separation === 'random-mask')) {
+      ctx.addIssue({ code: 'custom', path: ['maskP'], message: 'separation "random-mask" needs maskP, and maskP is only used with it' });
+    }
+    if (model.maskedScores !== undefined && model.separation !== 'topk' && model.separation !== 'random-mask') {
+      ctx.addIssue({ code: 'custom', path: ['maskedScores'], message: 'maskedScores is only used with separation "topk" or "random-mask"' });
     }
     if ((model.alpha !== undefined) !== (model.separation === 'entmax')) {
       ctx.addIssue({ code: 'custom', path: ['alpha'], message: 'separation "entmax" needs alpha, and alpha is only used with it' });
@@ -225,6 +300,12 @@ export const featureMapSchema = z
       .optional()
       .describe('stop Stage I early when the loss plateaus'),
     epochs: z.number().int().nonnegative().default(100).describe('Stage I epochs N (one gradient step each when full batch)'),
+    curveEvery: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10)
+      .describe('stage1.csv: Δ_min of the training memories (with minibatches also their whole-set loss) at epoch 0, every this many epochs and after the last; 0 = at epoch 0 and after the last only'),
     lr: z.number().positive().optional().describe('learning rate (default 10 for max, 1 for average, 0.1 for uhop-plus, as official)'),
     lrSchedule: z
       .enum(['constant', 'inverse-sqrt-factorial'])
@@ -246,7 +327,7 @@ export const metricsSchema = z
     supportThreshold: z
       .union([z.literal('auto'), z.number().nonnegative()])
       .default('auto')
-      .describe('‖p‖ counts entries of the final p above this; auto: 0.01 for softmax and poly, exact non-zeros for sparse maps (U-Hop+ code)'),
+      .describe('‖p‖ counts entries of the final p above this; auto: 0.01 for the softmax family (softmax, topk, random-mask, softmax1), poly and plugins, exact non-zeros for sparse maps (U-Hop+ code) and plugins declared sparse'),
     convergedRadius: z
       .number()
       .positive()
@@ -290,6 +371,11 @@ export const configSchema = z
       .refine((name) => name !== '.' && name !== '..', 'must name a folder inside results/, not "." or ".."')
       .describe('experiment name; results go to results/<name>/'),
     description: z.string().optional(),
+    plugins: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('plugin modules (.mjs, .js, .ts; paths relative to the config file) exporting separations, similarities and/or corruptions; see docs/plugins.md'),
     parity: z
       .enum(['official', 'textbook'])
       .default('textbook')
@@ -327,6 +413,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    checkPluginFiles(config, ctx);
     if (config.baseline !== undefined && !config.models.some((model) => model.name === config.baseline)) {
       ctx.addIssue({ code: 'custom', path: ['baseline'], message: `no model is named "${config.baseline}"` });
     }
@@ -343,10 +430,32 @@ export const configSchema = z
     });
   });
 
+/** Each plugin file must be loaded, listed once, and define something the config uses. */
+function checkPluginFiles(config: { plugins?: string[]; models: Array<{ separation: string; similarity: string }>; corruption: { type: string } }, ctx: z.RefinementCtx): void {
+  const listed = config.plugins ?? [];
+  listed.forEach((path, i) => {
+    if (listed.indexOf(path) !== i) ctx.addIssue({ code: 'custom', path: ['plugins', i], message: `${path} is listed twice` });
+  });
+  const files = pluginNames.files;
+  if (listed.length && files.length !== new Set(listed).size) {
+    ctx.addIssue({ code: 'custom', path: ['plugins'], message: 'plugin modules are not loaded: validate with loadConfigWithPlugins (as the uhop commands do)' });
+    return;
+  }
+  const corruption = config.corruption as { type: string; name?: string };
+  const used = new Set([...config.models.flatMap((m) => [m.separation, m.similarity]), ...(corruption.type === 'plugin' ? [corruption.name!] : [])]);
+  files.forEach((file) => {
+    const names = [...file.separation, ...file.similarity, ...file.corruption];
+    if (!names.some((name) => used.has(name))) {
+      ctx.addIssue({ code: 'custom', path: ['plugins', listed.indexOf(file.path)], message: `${file.path} defines ${names.join(', ')}, none of which a model or the corruption uses` });
+    }
+  });
+}
+
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type CorruptionSpec = z.output<typeof corruptionSchema>;
+/** Built-in names; a model's similarity or separation may also be a plugin's name. */
 export type SimilarityName = (typeof similarityNames)[number];
 export type SeparationName = (typeof separationNames)[number];
 

@@ -4,8 +4,11 @@
  */
 import type { CorruptionSpec } from '../config/schema.ts';
 import { normalArray, type Rng } from '../random/prng.ts';
+import { applyCorruptionPlugin, type PluginSet } from '../plugins/contract.ts';
 
-type Corruption<T extends CorruptionSpec['type']> = (
+type BuiltinType = Exclude<CorruptionSpec['type'], 'plugin'>;
+
+type Corruption<T extends BuiltinType> = (
   images: Float32Array,
   dim: number,
   spec: Extract<CorruptionSpec, { type: T }>,
@@ -55,7 +58,7 @@ const gaussianNorm: Corruption<'gaussian-norm'> = (images, dim, spec, rng) => {
 
 const none: Corruption<'none'> = (images) => images.slice();
 
-const corruptions: { [T in CorruptionSpec['type']]: Corruption<T> } = {
+const corruptions: { [T in BuiltinType]: Corruption<T> } = {
   dropout,
   mask,
   gaussian,
@@ -63,7 +66,13 @@ const corruptions: { [T in CorruptionSpec['type']]: Corruption<T> } = {
   none,
 };
 
-export function corrupt(images: Float32Array, dim: number, spec: CorruptionSpec, rng: Rng): Float32Array {
+/** `plugins`: where a corruption of type "plugin" is found by name. */
+export function corrupt(images: Float32Array, dim: number, spec: CorruptionSpec, rng: Rng, plugins?: PluginSet): Float32Array {
+  if (spec.type === 'plugin') {
+    const plugin = plugins?.corruptions.get(spec.name);
+    if (!plugin) throw new Error(`no corruption plugin "${spec.name}"`);
+    return applyCorruptionPlugin(plugin, images, dim, { random: () => rng.next() });
+  }
   const apply = corruptions[spec.type] as Corruption<typeof spec.type>;
   return apply(images, dim, spec, rng);
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieveBlock, type BlockInputs, type BlockOutcome, type BlockSettings } from './retrieveInBlocks.ts';
+import type { PluginFile, PluginSet } from '../plugins/contract.ts';
 
 /** The spaces a model of a cell can score in. */
 export type SpaceId = 'pixels' | 'learned' | 'norm-matched';
@@ -42,6 +43,8 @@ export interface CellShare {
   queryValues: Float32Array;
   targets: Int32Array;
   spaces: Partial<Record<SpaceId, SpaceShare>>;
+  /** The config's plugin files: another worker loads the same ones. */
+  plugins: PluginFile[] | undefined;
 }
 
 /** A copy of `values` on a SharedArrayBuffer (returned as is when it already is on one). */
@@ -72,7 +75,7 @@ function spaceShare(space: FeatureSpace): SpaceShare {
 }
 
 /** The shareable form of a cell's inputs, for the spaces in `spaces`. */
-export function cellShare(token: string, inputs: (id: SpaceId) => BlockInputs, spaces: SpaceId[]): CellShare {
+export function cellShare(token: string, inputs: (id: SpaceId) => BlockInputs, spaces: SpaceId[], plugins: PluginFile[] | undefined): CellShare {
   const base = inputs('pixels');
   return {
     token,
@@ -82,6 +85,7 @@ export function cellShare(token: string, inputs: (id: SpaceId) => BlockInputs, s
     queryValues: shared(base.queryValues),
     targets: shared(base.targets),
     spaces: Object.fromEntries(spaces.map((id) => [id, spaceShare(inputs(id).space)])),
+    plugins,
   };
 }
 
@@ -90,7 +94,10 @@ export class RebuiltCell {
   private readonly memories: tf.Tensor2D;
   private readonly spaces = new Map<SpaceId, FeatureSpace>();
 
-  constructor(private readonly share: CellShare) {
+  constructor(
+    private readonly share: CellShare,
+    private readonly plugins: PluginSet,
+  ) {
     this.memories = tf.tensor2d(share.memoryValues, [share.memories, share.dim]);
   }
 
@@ -103,7 +110,7 @@ export class RebuiltCell {
       this.spaces.set(spaceId, space);
     }
     const { memoryValues, queryValues, targets, dim } = this.share;
-    return { memories: this.memories, memoryValues, space, dim, queryValues, targets };
+    return { memories: this.memories, memoryValues, space, dim, queryValues, targets, plugins: this.plugins };
   }
 
   private linear(described: Extract<SpaceShare, { kind: 'linear' }>): FeatureSpace {

@@ -15,12 +15,16 @@ import { runStageOne, type StageI } from './stageOne.ts';
 import { chooseQueries } from './queries.ts';
 import { evaluateModels, spaceById, type CellContext } from './evaluateModel.ts';
 import { cellShare, localRunner, newToken, type BlockRunner, type CellShare, type SpaceId } from './blockRunner.ts';
-import type { CellKey, CellResult } from './records.ts';
+import { CellFailure, type CellKey, type CellResult } from './records.ts';
+import { noPlugins, PluginError, type PluginSet } from '../plugins/contract.ts';
 
 export { CellFailure } from './records.ts';
-export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, TraceRow } from './records.ts';
+export type { CellKey, CellResult, ModelRecord, ModelTiming, QueryRow, StageOneRow, TraceRow } from './records.ts';
 
-/** `queryPool`: the test split, when queries.from is "test". */
+/**
+ * `queryPool`: the test split, when queries.from is "test"; `runner`: where the retrieval blocks
+ * run (here, or on the other workers too); `plugins`: the config's loaded plugin modules.
+ */
 export async function runCell(
   config: ResolvedConfig,
   pool: Pool,
@@ -28,6 +32,7 @@ export async function runCell(
   backend: string,
   queryPool?: Pool,
   runner: BlockRunner = localRunner,
+  plugins: PluginSet = noPlugins,
 ): Promise<CellResult> {
   const dim = pool.dim;
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
@@ -35,7 +40,7 @@ export async function runCell(
   const memoryRows = gatherRows(pool, indices);
   const chosen = chooseQueries(config, pool, queryPool, indices, memoryRows, cell);
   const queryCount = chosen.rows.length / dim;
-  const queryRows = corrupt(chosen.rows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'));
+  const queryRows = corruptQueries(chosen.rows, dim, config, cell, plugins);
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
   const queries = tf.tensor2d(queryRows, [queryCount, dim]);
   const labels = Int32Array.from(indices, (k) => pool.labels[k]);
@@ -64,6 +69,7 @@ export async function runCell(
       queryIndices: chosen.poolIndices,
       pixels,
       stage,
+      plugins,
       spaceFacts: (space) => {
         if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
         return facts.get(space)!;
@@ -71,15 +77,26 @@ export async function runCell(
       share: () => {
         const spaces: SpaceId[] = ['pixels', ...(stage ? (['learned'] as const) : [])];
         if (stage && config.models.some((m) => m.featureMap && m.control === 'norm-matched')) spaces.push('norm-matched');
-        share ??= cellShare(newToken(), (id) => ({ ...context, space: spaceById(id, context) }), spaces);
+        share ??= cellShare(newToken(), (id) => ({ ...context, space: spaceById(id, context) }), spaces, config.plugins);
         return share;
       },
     };
-    return await evaluateModels(context, runner);
+    const result = await evaluateModels(context, runner);
+    if (stage) result.stageOne = stage.curve;
+    return result;
   } finally {
     stage?.dispose();
     pixels.dispose();
     memories.dispose();
     queries.dispose();
+  }
+}
+
+function corruptQueries(rows: Float32Array, dim: number, config: ResolvedConfig, cell: CellKey, plugins: PluginSet): Float32Array {
+  try {
+    return corrupt(rows, dim, config.corruption, rngFor(cell.seed, cell.memories, 'query'), plugins);
+  } catch (error) {
+    if (error instanceof PluginError) throw new CellFailure(`queries: ${error.message}`);
+    throw error;
   }
 }

@@ -5,6 +5,7 @@ import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { StageI } from './stageOne.ts';
 import type { CellKey } from './records.ts';
 import type { CellShare } from './blockRunner.ts';
+import type { PluginSet } from '../plugins/contract.ts';
 
 /** Everything the models of a cell share. */
 export interface CellContext {
@@ -29,6 +30,8 @@ export interface CellContext {
   queryIndices: Int32Array;
   pixels: FeatureSpace;
   stage: StageI | null;
+  /** The config's loaded plugin modules (separations and similarities by name). */
+  plugins: PluginSet;
   /** Geometry and feature norms of the memories in a space, computed once per space. */
   /** The cell's inputs in shareable form (SharedArrayBuffers), made on first need. */
   share(): CellShare;

@@ -3,7 +3,6 @@
  * temperature-matched controls after the models they match, and the record of one model.
  */
 import { median } from 'simple-statistics';
-import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { RetrievalSpec } from '../hopfield/retrieval.ts';
@@ -15,6 +14,7 @@ import { temperatureFor } from './temperatureMatch.ts';
 import { mergeBlocks, supportThreshold, type QueryOutcome } from './retrieveInBlocks.ts';
 import { localRunner, type BlockJob, type BlockRunner, type CellBlocks, type SpaceId } from './blockRunner.ts';
 import { rowBlocks } from '../backend/blocks.ts';
+import { PluginError } from '../plugins/contract.ts';
 import { CellFailure, type CellResult, type ModelRecord, type ModelTiming, type QueryRow, type TraceRow } from './records.ts';
 
 export type { CellContext } from './cellContext.ts';
@@ -30,14 +30,20 @@ export function spaceById(id: SpaceId, context: CellContext): FeatureSpace {
   return id === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
 }
 
-function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
+function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
+  const { config } = context;
   const spec: RetrievalSpec = {
     similarity: model.similarity,
     separation: model.separation,
     degree: model.degree ?? 10,
     alpha: model.alpha,
+    topK: model.topK,
+    maskP: model.maskP,
+    maskedScores: model.maskedScores,
     ...config.retrieval,
     beta: model.beta ?? config.retrieval.beta,
+    // random separations draw from (cell, model, query block): see retrieveInBlocks
+    stream: [...(context.cell.featureDim ? [context.cell.seed, context.cell.memories, context.cell.featureDim] : [context.cell.seed, context.cell.memories]), model.name],
   };
   // normalised Φ: cosine of unit-norm features, β an inverse temperature (the spherical-code setting)
   if (model.control === 'normalized') return { ...spec, similarity: 'cosine', betaPlacement: 'logits' };
@@ -45,12 +51,20 @@ function specOf(model: ModelSpec, config: ResolvedConfig): RetrievalSpec {
   return spec;
 }
 
+/** The separation column of cells.csv: the name with its parameter where it has one (poly-10, topk-0.2, random-mask-0.5). */
+function separationLabel(model: ModelSpec, spec: RetrievalSpec): string {
+  if (model.separation === 'poly') return `poly-${spec.degree}`;
+  if (model.separation === 'topk') return `topk-${spec.topK}`;
+  if (model.separation === 'random-mask') return `random-mask-${spec.maskP}`;
+  return model.separation;
+}
+
 /** The query blocks of one model as jobs. */
 function jobsOf(model: ModelSpec, spec: RetrievalSpec, context: CellContext): BlockJob[] {
   const { config, cell, dim } = context;
   const spaceId = spaceIdOf(model, context);
   const width = spaceId === 'pixels' ? dim : (cell.featureDim ?? dim);
-  const settings = { spec, supportThreshold: supportThreshold(config, model), clamp: config.metrics.clamp, convergedRadius: config.metrics.convergedRadius };
+  const settings = { model: model.name, spec, supportThreshold: supportThreshold(config, model, context.plugins), clamp: config.metrics.clamp, convergedRadius: config.metrics.convergedRadius };
   // per step: scores (query × memories × width) and the output Ξp (query × memories × d); then the convergence check
   const perQuery = 2 * cell.memories * ((width + dim) * spec.steps + dim);
   return rowBlocks(context.queries.shape[0], cell.memories).map((block) => ({ spaceId, settings, block, flops: perQuery * block.size }));
@@ -65,7 +79,7 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
   const scales = new Map<string, number>();
   const results = new Map<string, ModelResult>();
   const blocks: CellBlocks = {
-    inputs: (id) => ({ ...context, space: spaceById(id, context), queryValues: context.queryValues }),
+    inputs: (id) => ({ ...context, space: spaceById(id, context) }),
     share: () => context.share(),
   };
   const run = async (models: Array<{ model: ModelSpec; spec: RetrievalSpec }>) => {
@@ -79,12 +93,20 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
       results.set(model.name, result);
     });
   };
-  await run(config.models.filter((m) => m.control !== 'temperature-matched').map((model) => ({ model, spec: specOf(model, config) })));
+  await run(config.models.filter((m) => m.control !== 'temperature-matched').map((model) => ({ model, spec: specOf(model, context) })));
   const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
   for (const model of config.models.filter((m) => m.control === 'temperature-matched')) {
-    const spec = specOf(model, config);
+    const spec = specOf(model, context);
     const target = scales.get(model.matchTo ?? defaultReference ?? '') ?? NaN;
-    await run([{ model, spec: { ...spec, beta: temperatureFor(spaceById(spaceIdOf(model, context), context), context.queries, spec, target) } }]);
+    let beta: number;
+    try {
+      beta = temperatureFor(spaceById(spaceIdOf(model, context), context), context.queries, { ...spec, plugins: context.plugins }, target);
+    } catch (error) {
+      // a plugin that throws or returns a malformed row fails the cell, named in its record
+      if (error instanceof PluginError) throw new CellFailure(`model "${model.name}": ${error.message}`);
+      throw error;
+    }
+    await run([{ model, spec: { ...spec, beta } }]);
   }
   const inOrder = config.models.map((model) => results.get(model.name)!);
   const result: CellResult = { records: inOrder.map((r) => r.record), timings: inOrder.map((r) => r.timing), trace: inOrder.flatMap((r) => r.trace) };
@@ -135,7 +157,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     sepLossInit: learned ? stage.lossInit : null,
     sepLossFinal: learned ? stage.lossFinal : null,
     similarity: spec.similarity,
-    separation: model.separation === 'poly' ? `poly-${spec.degree}` : model.separation,
+    separation: separationLabel(model, spec),
     featureMap: model.featureMap,
     backend: context.backend,
     control: model.control ?? '',

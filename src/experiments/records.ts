@@ -99,6 +99,23 @@ export interface TraceRow {
   change: number;
 }
 
+/**
+ * One epoch of a cell's Stage I (stage1.csv): the state after `epoch` epochs of the Φ that every
+ * U-Hop model of the cell shares. Values that were not measured at that epoch are null.
+ */
+export interface StageOneRow {
+  M: number;
+  seed: number;
+  featureDim: number;
+  epoch: number;
+  /** Separation loss of all training memories (full batch: every epoch; minibatches: at the checkpoints). */
+  loss: number | null;
+  /** Minibatches: the mean loss over the epoch's minibatches (each before its update); null at epoch 0 and for full batch. */
+  batchLoss: number | null;
+  /** Δ_min of the training memories' features, every featureMap.curveEvery epochs and after the last. */
+  deltaMin: number | null;
+}
+
 /** Wall times: kept out of cells.csv so that the CSV is reproducible byte for byte. */
 export interface ModelTiming {
   model: string;
@@ -117,6 +134,8 @@ export interface CachedCell extends CellKey {
   timings: ModelTiming[];
   trace: TraceRow[];
   queries?: QueryRow[];
+  /** The Stage I curve, when a model has a trained Φ. */
+  stageOne?: StageOneRow[];
   finishedAt: string;
 }
 
@@ -133,6 +152,8 @@ export interface CellResult {
   trace: TraceRow[];
   /** Per-query rows, only with metrics.perQuery. */
   queries?: QueryRow[];
+  /** The Stage I curve, when a model has a trained Φ. */
+  stageOne?: StageOneRow[];
 }
 
 /** A cell that produced NaN or ±Inf: it is recorded as failed, never as a number in a table. */

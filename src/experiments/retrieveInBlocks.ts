@@ -14,16 +14,35 @@ import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { errorPerQuery } from '../metrics/retrievalError.ts';
 import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
 import { convergence, supportSizes } from '../metrics/metastable.ts';
+import { rngFor } from '../random/prng.ts';
+import { CellFailure } from './records.ts';
+import { PluginError, type PluginSet } from '../plugins/contract.ts';
 
-/** ‖p‖ threshold: "auto" is 0.01 for dense maps (softmax, poly) and exact non-zeros for sparse ones. */
-export function supportThreshold(config: ResolvedConfig, model: ModelSpec): number {
+/** ‖p‖ threshold: "auto" is 0.01 for dense maps (the softmax family, poly, plugins unless sparse) and exact non-zeros for sparse ones. */
+export function supportThreshold(config: ResolvedConfig, model: ModelSpec, plugins: PluginSet): number {
   const setting = config.metrics.supportThreshold;
   if (setting !== 'auto') return setting;
-  return model.separation === 'softmax' || model.separation === 'poly' || (model.separation === 'entmax' && model.alpha === 1) ? 0.01 : 0;
+  const plugin = plugins.separations.get(model.separation);
+  if (plugin) return plugin.sparse ? 0 : 0.01;
+  const dense = ['softmax', 'poly', 'topk', 'random-mask', 'softmax1'].includes(model.separation) || (model.separation === 'entmax' && model.alpha === 1);
+  return dense ? 0.01 : 0;
+}
+
+/**
+ * The spec a block runs with: the plugins, and the random draws of a random separation from the
+ * block's own stream (cell, model, first query), so the draws do not depend on where or in which
+ * order the blocks run.
+ */
+function blockSpec(spec: RetrievalSpec, plugins: PluginSet, start: number): RetrievalSpec {
+  const rng = spec.stream ? rngFor(...spec.stream, 'separation', start) : null;
+  return { ...spec, plugins, random: rng ? () => rng.next() : undefined };
 }
 
 /** What a block of queries needs besides its rows: the settings of the model and the metrics. */
 export interface BlockSettings {
+  /** The model's name, for the message of a plugin that fails. */
+  model: string;
+  /** Plain data (it travels to other workers): the plugins and random draws are attached where the block runs. */
   spec: RetrievalSpec;
   supportThreshold: number;
   clamp: boolean;
@@ -38,6 +57,7 @@ export interface BlockInputs {
   dim: number;
   queryValues: Float32Array;
   targets: Int32Array;
+  plugins: PluginSet;
 }
 
 /** What one block of queries produced. */
@@ -71,11 +91,20 @@ export interface QueryOutcome {
   ms: number;
 }
 
-/** Retrieval and metrics of queries start … start + size − 1 of one model. */
+/** Retrieval and metrics of queries start … start + size − 1 of one model; a failing plugin fails the cell, named. */
 export function retrieveBlock(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }): BlockOutcome {
+  try {
+    return retrieveBlockOf(inputs, settings, block);
+  } catch (error) {
+    if (error instanceof PluginError) throw new CellFailure(`model "${settings.model}": ${error.message}`);
+    throw error;
+  }
+}
+
+function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }): BlockOutcome {
   const started = performance.now();
-  const { spec } = settings;
   const { start, size } = block;
+  const spec = blockSpec(settings.spec, inputs.plugins, start);
   const { dim, space } = inputs;
   const out: BlockOutcome = {
     start,

@@ -4,10 +4,10 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { rngFor } from '../random/prng.ts';
 import { initialWeightsT } from '../featuremap/linear.ts';
-import { trainFeatureMap } from '../featuremap/train.ts';
+import { trainFeatureMap, type StageIResult } from '../featuremap/train.ts';
 import { linearSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { allFinite, frobeniusNorm, pairGeometry } from '../metrics/diagnostics.ts';
-import { CellFailure, type CellKey } from './records.ts';
+import { CellFailure, type CellKey, type StageOneRow } from './records.ts';
 
 export interface StageI {
   /** Φ after training. */
@@ -21,8 +21,33 @@ export interface StageI {
   /** Geometry of Φ_0(Ξ). */
   deltaMinInit: number;
   meanCosInit: number;
+  /** The loss curve, epoch 0 (before training) to the last epoch run. */
+  curve: StageOneRow[];
   ms: number;
   dispose(): void;
+}
+
+/**
+ * One row per epoch e = 0 … E (the state after e epochs): full batch, the loss before epoch e's
+ * update (after the last: the trained loss); minibatches, the whole-set loss at the checkpoints and
+ * the mean minibatch loss of epoch e.
+ */
+function curveRows(result: StageIResult, cell: CellKey, featureDim: number, minibatches: boolean): StageOneRow[] {
+  const epochs = result.losses.length;
+  const at = new Map(result.checkpoints.map((c) => [c.epoch, c]));
+  return Array.from({ length: epochs + 1 }, (_, epoch) => {
+    const checkpoint = at.get(epoch);
+    const loss = minibatches ? (checkpoint?.fullLoss ?? null) : epoch < epochs ? result.losses[epoch] : result.lossAfter;
+    return {
+      M: cell.memories,
+      seed: cell.seed,
+      featureDim,
+      epoch,
+      loss,
+      batchLoss: minibatches && epoch > 0 ? result.losses[epoch - 1] : null,
+      deltaMin: checkpoint?.deltaMin ?? null,
+    };
+  });
 }
 
 export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: number, cell: CellKey): StageI {
@@ -47,7 +72,14 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
   initialFeatures.dispose();
   const wNormInit = frobeniusNorm(tf.slice(weightsT0, [0, 0], [dim, featureDim]));
   const train = tf.slice(inputs, [0, 0], [trainCount, rows]) as tf.Tensor2D;
-  const result = trainFeatureMap(train, weightsT0, { ...options, rng: rngFor(...stream, 'stage-one-batches') });
+  const deltaMin = (weightsT: tf.Tensor2D) => {
+    const features = tf.matMul(train, weightsT) as tf.Tensor2D;
+    const value = pairGeometry(features).deltaMin;
+    features.dispose();
+    return value;
+  };
+  const curve = { every: options.curveEvery, deltaMin };
+  const result = trainFeatureMap(train, weightsT0, { ...options, rng: rngFor(...stream, 'stage-one-batches'), curve });
   [train, weightsT0, inputs].forEach((t) => t.dispose());
   const badStep = result.losses.findIndex((loss) => !Number.isFinite(loss));
   if (badStep >= 0 || !Number.isFinite(result.lossAfter) || !allFinite(result.weightsT)) {
@@ -82,6 +114,7 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
     wNormTrained,
     deltaMinInit: initial.deltaMin,
     meanCosInit: initial.meanCosine,
+    curve: curveRows(result, cell, featureDim, Boolean(options.batchSize && options.batchSize < trainCount)),
     ms: performance.now() - started,
     dispose: () => {
       space.dispose();

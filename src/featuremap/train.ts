@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
-import { stageIObjective, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
+import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 import { tiledObjective } from './tiledLoss.ts';
 
@@ -33,6 +33,20 @@ export interface StageIOptions extends LossOptions {
    */
   solver?: 'auto' | 'tensor' | 'tiled';
   tileEntries?: number;
+  /**
+   * Loss curve checkpoints at epoch 0, every `every` epochs (0: none between) and after the last:
+   * Δ_min of the training features there (`deltaMin` of Wᵀ), and with minibatches the loss of the
+   * whole training set. Read-only: the trajectory is the same with or without.
+   */
+  curve?: { every: number; deltaMin(weightsT: tf.Tensor2D): number };
+}
+
+/** A loss-curve checkpoint after `epoch` epochs. */
+export interface StageICheckpoint {
+  epoch: number;
+  deltaMin: number;
+  /** Loss of the whole training set (minibatch training only; null when `losses` has it). */
+  fullLoss: number | null;
 }
 
 export interface StageIResult {
@@ -42,6 +56,13 @@ export interface StageIResult {
   losses: number[];
   /** Loss of the trained weights. */
   lossAfter: number;
+  /** With `options.curve`: the checkpoints, epoch ascending (the last one after the last epoch run). */
+  checkpoints: StageICheckpoint[];
+}
+
+/** Whether a checkpoint falls after `epoch` epochs (the one after the last epoch is added by the trainer). */
+function isCheckpoint(epoch: number, every: number): boolean {
+  return epoch === 0 || (every > 0 && epoch % every === 0);
 }
 
 export function learningRateAt(step: number, options: Pick<StageIOptions, 'lr' | 'lrSchedule'>): number {
@@ -146,7 +167,15 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
   const change = gemm64(x, coefficients, rows, n, featureDim, true);
   for (let index = 0; index < change.length; index++) change[index] = w0[index] - change[index];
   const weightsT = tf.tensor2d(new Float32Array(change), [rows, featureDim]);
-  return { weightsT, losses, lossAfter: full.value(weightsT) };
+  // the max loss is 2t(cos_max − 1): Δ_min = 1 − cos_max of each step comes with it; the last is measured
+  const checkpoints: StageICheckpoint[] = [];
+  if (options.curve) {
+    losses.forEach((loss, epoch) => {
+      if (isCheckpoint(epoch, options.curve!.every)) checkpoints.push({ epoch, deltaMin: -loss / (2 * UNIFORMITY_T), fullLoss: null });
+    });
+    checkpoints.push({ epoch: losses.length, deltaMin: options.curve.deltaMin(weightsT), fullLoss: null });
+  }
+  return { weightsT, losses, lossAfter: full.value(weightsT), checkpoints };
 }
 
 export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, options: StageIOptions): StageIResult {
@@ -167,7 +196,14 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
   // minibatches are copied out of the training rows in JS (tf.gather is slow on wasm)
   let trainValues: Float32Array | null = null;
   const columns = train.shape[1];
+  const minibatches = Boolean(options.batchSize && options.batchSize < n);
+  const checkpoints: StageICheckpoint[] = [];
+  const checkpoint = (epoch: number, fullLoss?: number) => {
+    const loss = minibatches ? (fullLoss ?? full.value(weightsT)) : null;
+    checkpoints.push({ epoch, deltaMin: options.curve!.deltaMin(weightsT), fullLoss: loss });
+  };
   for (let epoch = 0; epoch < options.epochs; epoch++) {
+    if (options.curve && isCheckpoint(epoch, options.curve.every)) checkpoint(epoch);
     let epochLoss = 0;
     const batches = epochBatches(n, options);
     for (const batch of batches) {
@@ -209,9 +245,10 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
     }
   }
   const lossAfter = full.value(weightsT);
+  if (options.curve) checkpoint(losses.length, lossAfter);
   full.dispose();
   adam?.dispose();
   const result = tf.clone(weightsT) as tf.Tensor2D;
   weightsT.dispose();
-  return { weightsT: result, losses, lossAfter };
+  return { weightsT: result, losses, lossAfter, checkpoints };
 }

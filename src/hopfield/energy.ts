@@ -8,12 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpace } from './featureSpace.ts';
 import type { RetrievalSpec } from './retrieval.ts';
-import { separations } from './separations.ts';
+import { separationFor } from './separations.ts';
 
-/** α of the model's separation map, null when it has no Tsallis-entropy energy (poly). */
+/** α of the model's separation map, null when it has no Tsallis-entropy energy (poly, plugins). */
 function alphaOf(spec: RetrievalSpec): number | null {
-  const alphas = { softmax: 1, entmax15: 1.5, sparsemax: 2, entmax: spec.alpha ?? 1.5, poly: null } as const;
-  return alphas[spec.separation];
+  const alphas: Record<string, number> = { softmax: 1, entmax15: 1.5, sparsemax: 2, entmax: spec.alpha ?? 1.5 };
+  return alphas[spec.separation] ?? null;
 }
 
 /** Whether the energy is defined: an entmax-family map on dot-product logits β·K. */
@@ -38,7 +38,7 @@ export function conjugates(logits: tf.Tensor2D, spec: RetrievalSpec, weights?: t
   if (alpha === null) throw new Error(`separation "${spec.separation}" has no Tsallis-entropy energy`);
   return tf.tidy(() => {
     if (alpha === 1) return tf.logSumExp(logits, 1) as tf.Tensor1D;
-    const p = weights ?? separations[spec.separation](logits, spec);
+    const p = weights ?? separationFor(spec.separation, spec.plugins)(logits, spec);
     return tf.add(tf.sum(tf.mul(p, logits), 1), tsallisEntropy(p, alpha)) as tf.Tensor1D;
   });
 }

@@ -4,18 +4,31 @@
  * space: a combination of the raw memories.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SeparationName, SimilarityName } from '../config/schema.ts';
 import type { FeatureSpace } from './featureSpace.ts';
-import { similarities } from './similarities.ts';
-import { separations } from './separations.ts';
+import type { PluginSet } from '../plugins/contract.ts';
+import { similarityFor } from './similarities.ts';
+import { separationFor } from './separations.ts';
 
 export interface RetrievalSpec {
-  similarity: SimilarityName;
-  separation: SeparationName;
+  /** A built-in name or a plugin's. */
+  similarity: string;
+  separation: string;
+  /** Names the seeded stream of random separations (cell and model); serialisable, unlike the two below. */
+  stream?: Array<string | number>;
+  /** Attached where the retrieval runs: the loaded plugins the names may refer to. */
+  plugins?: PluginSet;
+  /** Attached where the retrieval runs: uniform draws for random separations. */
+  random?: () => number;
   /** poly only. */
   degree: number;
   /** entmax only. */
   alpha?: number;
+  /** topk only: share of scores kept. */
+  topK?: number;
+  /** random-mask only: probability that a score is masked. */
+  maskP?: number;
+  /** topk, random-mask: what a left-out score becomes. */
+  maskedScores?: 'zero' | 'excluded';
   steps: number;
   beta: number;
   /** "logits": p = Sep(β·s) (textbook); "output": p = β·Sep(s) (official UHop update rule). */
@@ -47,7 +60,7 @@ export interface StepResult extends RetrievalResult {
 /** The logits that enter Sep: K(Ξ, x) scaled by β when β is an inverse temperature. */
 export function stepLogits(space: FeatureSpace, states: tf.Tensor2D, spec: RetrievalSpec): tf.Tensor2D {
   return tf.tidy(() => {
-    const scores = similarities[spec.similarity](space.project(states), space.memories, spec);
+    const scores = similarityFor(spec.similarity, spec.plugins)(space.project(states), space.memories, spec);
     return (spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores) as tf.Tensor2D;
   });
 }
@@ -61,7 +74,7 @@ export function retrievalStep(
 ): StepResult {
   return tf.tidy(() => {
     const logits = stepLogits(space, states, spec);
-    const separated = separations[spec.separation](logits, spec);
+    const separated = separationFor(spec.separation, spec.plugins)(logits, spec);
     const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
     const next = tf.matMul(weights, memories) as tf.Tensor2D;
     const change = tf.sqrt(tf.sum(tf.square(tf.sub(next, states)), 1)) as tf.Tensor1D;

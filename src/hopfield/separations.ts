@@ -1,18 +1,28 @@
 /**
  * Separation maps Sep: scores (Q × M) → memory weights p, row by row, one function per config
- * name. softmax, sparsemax and 1.5-entmax sum to 1; poly is the official unnormalised s^n.
+ * name. softmax, sparsemax and 1.5-entmax sum to 1; poly is the official unnormalised s^n; topk,
+ * random-mask and softmax1 are the official code's other activations (functions.py).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeparationName } from '../config/schema.ts';
+import { applySeparationPlugin, type PluginSet } from '../plugins/contract.ts';
 
 export interface SeparationOptions {
   /** poly only: the power n. */
   degree: number;
   /** entmax only: α > 1 (α = 1 is softmax). */
   alpha?: number;
+  /** Uniform draws in [0, 1) for random maps (random-mask, plugins), from the cell's stream for the model. */
+  random?: () => number;
+  /** topk only: share of the M scores kept. */
+  topK?: number;
+  /** random-mask only: probability that a score is masked. */
+  maskP?: number;
+  /** topk, random-mask: a left-out score is set to 0 before the softmax (official) or gets weight 0. */
+  maskedScores?: 'zero' | 'excluded';
 }
 
-type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor2D;
+export type Separation = (scores: tf.Tensor2D, options: SeparationOptions) => tf.Tensor2D;
 
 const softmax: Separation = (scores) => tf.softmax(scores);
 
@@ -156,4 +166,106 @@ const entmax: Separation = (scores, options) => {
 /** Official "poly-10": p = s^n with no normalisation (Krotov–Hopfield polynomial energy). */
 const poly: Separation = (scores, options) => tf.pow(scores, tf.scalar(options.degree)) as tf.Tensor2D;
 
-export const separations: Record<SeparationName, Separation> = { softmax, sparsemax, entmax15, entmax, poly };
+/**
+ * Softmax of the scores with some of them left out, row by row: `keep` marks the kept entries of
+ * one row. "zero": a left-out score becomes 0 and stays in the softmax with weight e⁰/Z, and a kept
+ * one is multiplied by `scale` (official topk_k and random_mask_p = softmax(torch.dropout(s))).
+ * "excluded": left-out entries get weight 0, kept ones a softmax among themselves; a row with
+ * nothing kept gets weight 0 everywhere (no memory is retrieved).
+ */
+function maskedSoftmax(scores: tf.Tensor2D, mode: 'zero' | 'excluded', scale: number, keep: (row: Float32Array, kept: Uint8Array) => void): tf.Tensor2D {
+  const [rows, cols] = scores.shape;
+  const values = scores.dataSync() as Float32Array;
+  const masked = new Float32Array(rows * cols);
+  const empty = new Float32Array(rows);
+  const kept = new Uint8Array(cols);
+  for (let r = 0; r < rows; r++) {
+    kept.fill(0);
+    keep(values.subarray(r * cols, (r + 1) * cols), kept);
+    let any = false;
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      masked[i] = kept[c] ? values[i] * scale : mode === 'zero' ? 0 : -Infinity;
+      any ||= kept[c] === 1;
+    }
+    if (mode === 'excluded' && !any) {
+      masked.fill(0, r * cols, (r + 1) * cols);
+      empty[r] = 1;
+    }
+  }
+  return tf.tidy(() => {
+    const p = tf.softmax(tf.tensor2d(masked, [rows, cols]));
+    return (empty.some((e) => e === 1) ? tf.mul(p, tf.sub(1, tf.tensor2d(empty, [rows, 1]))) : p) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Top-k softmax (official topk_20/50/80): the k = ⌊topK·M⌋ largest scores of each row are kept
+ * (ties: the lower index first), as `int(0.2 * len(x))` in functions.py. With "excluded" at least
+ * one score is kept.
+ */
+const topk: Separation = (scores, options) => {
+  const share = options.topK ?? 1;
+  const mode = options.maskedScores ?? 'excluded';
+  const cols = scores.shape[1];
+  const count = mode === 'excluded' ? Math.max(1, Math.floor(share * cols)) : Math.floor(share * cols);
+  const order = new Int32Array(cols);
+  return maskedSoftmax(scores, mode, 1, (row, kept) => {
+    for (let c = 0; c < cols; c++) order[c] = c;
+    order.sort((a, b) => row[b] - row[a] || a - b);
+    for (let j = 0; j < count; j++) kept[order[j]] = 1;
+  });
+};
+
+/**
+ * Random-mask softmax (official random_mask_02/05/08 = softmax(torch.dropout(s, p, train=True))):
+ * each score is masked with probability maskP, anew for every query and step. "zero": masked
+ * scores become 0 and kept ones are scaled by 1/(1 − p) as dropout does; "excluded": no rescale.
+ */
+const randomMask: Separation = (scores, options) => {
+  const p = options.maskP ?? 0;
+  const mode = options.maskedScores ?? 'excluded';
+  const random = options.random;
+  if (!random) throw new Error('random-mask needs the cell\'s random stream');
+  return maskedSoftmax(scores, mode, mode === 'zero' ? 1 / (1 - p) : 1, (row, kept) => {
+    for (let c = 0; c < row.length; c++) kept[c] = random() < p ? 0 : 1;
+  });
+};
+
+/**
+ * softmax₁ (official softmax_1): p_i = exp(s_i)/(1 + Σ_j exp(s_j)), softmax with an extra zero
+ * logit, so Σp < 1. Shifted by c = max(max_j s_j, 0): numerator exp(s_i − c), denominator
+ * exp(−c) + Σ_j exp(s_j − c), finite for every row.
+ */
+const softmax1: Separation = (scores) =>
+  tf.tidy(() => {
+    const shift = tf.maximum(tf.max(scores, 1, true), 0);
+    const numerator = tf.exp(tf.sub(scores, shift));
+    return tf.div(numerator, tf.add(tf.sum(numerator, 1, true), tf.exp(tf.neg(shift)))) as tf.Tensor2D;
+  });
+
+export const separations: Record<SeparationName, Separation> = {
+  softmax,
+  sparsemax,
+  entmax15,
+  entmax,
+  poly,
+  topk,
+  'random-mask': randomMask,
+  softmax1,
+};
+
+/** The separation of a config name: a built-in, else the plugin of that name (names never clash). */
+export function separationFor(name: string, plugins?: PluginSet): Separation {
+  const builtin = (separations as Record<string, Separation>)[name];
+  if (builtin) return builtin;
+  const plugin = plugins?.separations.get(name);
+  if (!plugin) throw new Error(`no separation "${name}" (built-in or plugin)`);
+  return (scores, options) => {
+    const [rows, cols] = scores.shape;
+    const random = options.random ?? (() => {
+      throw new Error('no random stream for this separation');
+    });
+    return tf.tensor2d(applySeparationPlugin(plugin, scores.dataSync() as Float32Array, rows, cols, { random }), [rows, cols]);
+  };
+}

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SimilarityName } from '../config/schema.ts';
 import { normalizeRows } from '../backend/ops.ts';
+import { applySimilarityPlugin, type PluginSet } from '../plugins/contract.ts';
 
 export interface MemoryFeatures {
   rows: tf.Tensor2D;
@@ -17,7 +18,7 @@ export interface SimilarityOptions {
   distanceSign: 'positive' | 'negative';
 }
 
-type Similarity = (queries: tf.Tensor2D, memories: MemoryFeatures, options: SimilarityOptions) => tf.Tensor2D;
+export type Similarity = (queries: tf.Tensor2D, memories: MemoryFeatures, options: SimilarityOptions) => tf.Tensor2D;
 
 /** s = ξᵀq: the modern Hopfield overlap. */
 const dot: Similarity = (queries, memories) => tf.matMul(queries, memories.cols);
@@ -151,3 +152,16 @@ const l1 = distanceSimilarity((queries, memories) => manhattanDistances(queries,
 const l2 = distanceSimilarity(euclideanDistances);
 
 export const similarities: Record<SimilarityName, Similarity> = { dot, cosine, l1, l2 };
+
+/** The similarity of a config name: a built-in, else the plugin of that name (its scores are used as returned). */
+export function similarityFor(name: string, plugins?: PluginSet): Similarity {
+  const builtin = (similarities as Record<string, Similarity>)[name];
+  if (builtin) return builtin;
+  const plugin = plugins?.similarities.get(name);
+  if (!plugin) throw new Error(`no similarity "${name}" (built-in or plugin)`);
+  return (queries, memories) => {
+    const [count, dim] = queries.shape;
+    const values = applySimilarityPlugin(plugin, queries.dataSync() as Float32Array, memories.rows.dataSync() as Float32Array, dim);
+    return tf.tensor2d(values, [count, memories.rows.shape[0]]);
+  };
+}

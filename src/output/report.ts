@@ -11,6 +11,7 @@ const captions: Record<string, string> = {
   'separation-bounds.png': 'minimal separation vs M against the bounds',
   'phase-success.png': 'success rate over D_Φ × M',
   'phase-metastable.png': 'metastable share over D_Φ × M',
+  'stage1-loss.png': 'Stage I separation loss vs epoch',
 };
 
 /** The caption of a figure file (error-vs-M.png), or its stem when it has none. */

@@ -12,6 +12,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
 import { phaseCells, phaseFits, phaseHeatmapSpec, phaseMarkdown } from './phase.ts';
 import type { Manifest } from './manifest.ts';
+import { stageOneCsv, stageOneLossSpec, stageOneRows } from './stageOne.ts';
+
+/** The files of a run with a trained Φ (a model with featureMap: true), besides resultFiles. */
+export const stageOneFiles = ['stage1.csv', 'stage1-loss.svg', 'stage1-loss.png'] as const;
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
 export const resultFiles = [
@@ -77,6 +81,12 @@ export async function writeResults(
       files['phase.csv'] = stringify(cellsOfPhase, { header: true, columns: ['model', 'M', 'featureDim', 'success', 'metastable'] });
       plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
       plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
+    }
+    // every run with a trained Φ: its Stage I curves
+    const curves = stageOneRows(cells);
+    if (curves.length) {
+      files['stage1.csv'] = stageOneCsv(curves, config);
+      plots['stage1-loss'] = stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`);
     }
     for (const [name, spec] of Object.entries(plots)) {
       const svg = await renderSvg(spec);

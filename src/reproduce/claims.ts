@@ -16,6 +16,8 @@ import { UserError } from '../errors.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { recordsFromCellsCsv, type CellsCsvRecord } from '../output/tables.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
+import { curvePoints } from '../output/stageOne.ts';
+import type { StageOneRow } from '../experiments/records.ts';
 import type { Claim } from './recipe.ts';
 import { describeValue, type RecipeRun } from './run.ts';
 import { checkPanelChange } from './panelClaims.ts';
@@ -46,6 +48,8 @@ export interface ClaimResult {
 interface RunRecords {
   value: unknown;
   records: CellsCsvRecord[];
+  /** The Stage I curves of the run's cells (its stage1.csv, where there is one). */
+  curves: StageOneRow[];
   directory: string;
   phaseTarget: number;
 }
@@ -65,7 +69,15 @@ function readPart<T>(directory: string, name: string, read: (text: string) => T)
 function readRunRecords(directory: string, value: unknown): RunRecords {
   const config = readPart(directory, 'config.resolved.json', (text) => JSON.parse(text) as ResolvedConfig);
   const records = readPart(directory, 'cells.csv', (text) => recordsFromCellsCsv(text));
-  return { value, records, directory, phaseTarget: config.metrics.phaseTarget };
+  const curves = existsSync(join(directory, 'stage1.csv')) ? readPart(directory, 'stage1.csv', stageOneFromCsv) : [];
+  return { value, records, curves, directory, phaseTarget: config.metrics.phaseTarget };
+}
+
+/** stage1.csv read back (empty fields are the unmeasured values). */
+function stageOneFromCsv(text: string): StageOneRow[] {
+  const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+  const value = (field: string) => (field === '' ? null : Number(field));
+  return rows.map((r) => ({ M: Number(r.M), seed: Number(r.seed), featureDim: Number(r.featureDim), epoch: Number(r.epoch), loss: value(r.loss), batchLoss: value(r.batchLoss), deltaMin: value(r.deltaMin) }));
 }
 
 const stat = (values: number[], statistic: 'median' | 'mean') => (statistic === 'median' ? median(values) : mean(values));
@@ -117,6 +129,23 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     const outside = rows.filter((r) => !(Number(r.lower) <= Number(r.reached) && Number(r.reached) <= Number(r.upper)));
     return { value: `${rows.length - outside.length} of ${rows.length} M within [lower, upper]`, holds: outside.length === 0 && rows.length > 0 };
   },
+  'loss-drop': (claim, runs) => {
+    const shares = runs.flatMap((run) => {
+      const points = curvePoints(run.curves);
+      return [...new Set(points.map((p) => p.curve))].map((curve) => {
+        const series = points.filter((p) => p.curve === curve);
+        const [first, last] = [series[0], series[series.length - 1]];
+        const at = series.filter((p) => p.epoch <= claim.within).at(-1)!;
+        const fall = first.mean - last.mean;
+        const where = `${curve}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+        return { where, fall, share: fall > 0 ? (first.mean - at.mean) / fall : -Infinity, first: first.mean, last: last.mean };
+      });
+    });
+    if (shares.length === 0) return { value: 'no Stage I curves (stage1.csv) in the results', holds: false };
+    const worst = shares.reduce((a, b) => (b.share < a.share ? b : a));
+    const value = `smallest share of the fall by epoch ${claim.within}: ${fmt(worst.share)} (${worst.where}: loss ${fmt(worst.first)} → ${fmt(worst.last)}; ${shares.length} curves; ≥ ${claim.minShare} needed)`;
+    return { value, holds: worst.share >= claim.minShare };
+  },
   'log-fit': (claim, runs) => {
     const fits = phaseFits(phaseCells(runs.flatMap((r) => r.records)), runs[0].phaseTarget);
     const fit = fits.find((f) => f.model === claim.model);
@@ -133,7 +162,7 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
 export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
   // a 2-D figure run has no cells: its claims read its panels.csv
   const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) =>
-    run.experiment ? { value, records: [], directory: join(folder, sub), phaseTarget: NaN } : readRunRecords(join(folder, sub), value),
+    run.experiment ? { value, records: [], curves: [], directory: join(folder, sub), phaseTarget: NaN } : readRunRecords(join(folder, sub), value),
   );
   return run.recipe.claims.map((claim) => {
     const outcome = (checks[claim.kind] as Check)(claim as never, runs);

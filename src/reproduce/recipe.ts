@@ -89,6 +89,17 @@ export const claimSchema = z.discriminatedUnion('kind', [
     .strict()
     .describe('the smallest sufficient D_Φ grows like a + b·ln M, with b ≥ minSlope and R² ≥ minR2'),
   panelChangeClaim,
+  z
+    .object({
+      kind: z.literal('loss-drop'),
+      ...common,
+      within: z.number().int().positive().describe('Stage I epochs'),
+      minShare: z.number().gt(0).max(1).describe('share of the fall from the first to the last epoch reached by epoch `within`'),
+    })
+    .strict()
+    .describe(
+      'Stage I (stage1.csv): the loss, mean over seeds (the minibatch mean where there is one), ends below where it starts, and at least minShare of that fall happens within the first `within` epochs, at every M and D_Φ',
+    ),
 ]);
 
 const overrides = z.record(z.string(), z.unknown()).default({}).describe('config fields set as with --set key=value');

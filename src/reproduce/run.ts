@@ -1,6 +1,6 @@
 /** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one subfolder per varied value). */
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfigWithPlugins } from '../plugins/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
 import { assertRunnable } from '../runs/preflight.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -52,11 +52,13 @@ export async function runRecipe(
   const folder = join(outRoot, recipe.name);
   const runs: RecipeRun['runs'] = [];
   // every run's config is checked before the first one starts
-  const configs = values.map((value) => {
-    const config = loadConfig(configPath, recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base);
-    assertRunnable(config, `recipe ${recipe.name}${recipe.vary ? ` (${recipe.vary.label} = ${describeValue(value)})` : ''}`);
-    return config;
-  });
+  const configs = await Promise.all(
+    values.map(async (value) => {
+      const config = await loadConfigWithPlugins(configPath, recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base);
+      assertRunnable(config, `recipe ${recipe.name}${recipe.vary ? ` (${recipe.vary.label} = ${describeValue(value)})` : ''}`);
+      return config;
+    }),
+  );
   for (const [i, value] of values.entries()) {
     const config = configs[i];
     const name = runFolderName(recipe, value);

@@ -80,7 +80,9 @@ export function canonicalJson(value: unknown): string {
 export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<string, unknown> {
   const { name: _n, description: _d, $schema: _s, baseline: _b, memories: _m, seeds: _seeds, ...settings } = config;
   const featureMap = { ...config.featureMap, dim: cell.featureDim ?? null };
-  return { ...settings, featureMap, memories: cell.memories, seed: cell.seed };
+  // a plugin counts by its source, not by where it lies: edit it and its cells recompute
+  const plugins = config.plugins?.map((plugin) => plugin.sha256);
+  return { ...settings, plugins, featureMap, memories: cell.memories, seed: cell.seed };
 }
 
 export function cellKey(config: ResolvedConfig, cell: CellKey, data: PoolFingerprint, backend: string): string {

@@ -25,6 +25,7 @@ import { runCellTask } from './runOneCell.ts';
 import { ratesFor } from './calibration.ts';
 import { chooseWorkers, estimateCell, totalSeconds, type CellEstimate } from './estimate.ts';
 import { WorkerPool } from './workerPool.ts';
+import { loadPlugins } from '../plugins/load.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
 export interface Shard {
@@ -126,9 +127,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const record = (cell: PlannedCell, outcome: CellOutcome, worker: number) => {
     if (outcome.kind === 'user-error') throw new UserError(outcome.error);
     if (outcome.kind === 'done') {
-      const { records, timings, trace, queries } = outcome.result;
+      const { records, timings, trace, queries, stageOne } = outcome.result;
       const finishedAt = new Date().toISOString();
-      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, trace, ...(queries ? { queries } : {}), finishedAt });
+      const optional = { ...(queries ? { queries } : {}), ...(stageOne ? { stageOne } : {}) };
+      writeCachedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, records, timings, trace, ...optional, finishedAt });
     } else {
       writeFailedCell(resultsDir, { ...cellKeyOf(cell), key: cell.key, error: outcome.error, failedAt: new Date().toISOString() });
     }
@@ -141,9 +143,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     tasks.sort((a, b) => totalSeconds(b.planned.estimate) - totalSeconds(a.planned.estimate));
   }
   if (workers === 1) {
+    const plugins = await loadPlugins(config.plugins);
     for (const task of tasks) {
       progress.onCellStart?.(task.cell, 0);
-      record(task.planned, await runCellTask(task, plan.backend.label), 0);
+      record(task.planned, await runCellTask(task, plan.backend.label, undefined, plugins), 0);
       await new Promise((resolve) => setImmediate(resolve)); // let progress bars redraw between cells
     }
   } else {

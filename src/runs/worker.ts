@@ -8,6 +8,9 @@ import { RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/b
 import { retrieveBlock, type BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import { runCellTask } from './runOneCell.ts';
 import { shouldShare } from './parallel.ts';
+import { loadPlugins } from '../plugins/load.ts';
+import { UserError } from '../errors.ts';
+import { CellFailure } from '../experiments/records.ts';
 import type { SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
 const port = parentPort;
@@ -34,12 +37,13 @@ const poolRunner: BlockRunner = {
   },
 };
 
-function runJob({ share, job }: SharedJob): BlockOutcome {
+async function runJob({ share, job }: SharedJob): Promise<BlockOutcome> {
   if (process.env.UHOP_DEBUG_JOBS) console.error(`job ${share.token} ${job.spaceId} ${job.block.start}+${job.block.size} own=${own.has(share.token)}`);
   let inputs = own.get(share.token)?.inputs(job.spaceId);
   if (!inputs) {
     let cell = rebuilt.get(share.token);
-    if (!cell) rebuilt.set(share.token, (cell = new RebuiltCell(share)));
+    // the same plugin files as the cell's own worker (checked by their sha256)
+    if (!cell) rebuilt.set(share.token, (cell = new RebuiltCell(share, await loadPlugins(share.plugins))));
     inputs = cell.inputs(job.spaceId);
   }
   return retrieveBlock(inputs, job.settings, job.block);
@@ -48,16 +52,23 @@ function runJob({ share, job }: SharedJob): BlockOutcome {
 port.on('message', async (message: ToWorker) => {
   switch (message.kind) {
     case 'cell': {
-      const outcome = await runCellTask(message.task, backend.label, poolRunner);
-      send({ kind: 'outcome', outcome });
+      // the task carries the resolved config: the worker loads the same plugin files (checked by their sha256)
+      try {
+        const plugins = await loadPlugins(message.task.config.plugins);
+        send({ kind: 'outcome', outcome: await runCellTask(message.task, backend.label, poolRunner, plugins) });
+      } catch (error) {
+        const text = error instanceof Error ? error.message : String(error);
+        send({ kind: 'outcome', outcome: error instanceof UserError ? { kind: 'user-error', error: text } : { kind: 'failed', error: text } });
+      }
       return;
     }
     case 'job': {
       let outcome: BlockOutcome | { error: string };
       try {
-        outcome = runJob(message.job);
+        outcome = await runJob(message.job);
       } catch (error) {
-        outcome = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+        // a CellFailure (a plugin's bad row, say) keeps its message; anything else its stack
+        outcome = { error: error instanceof Error ? (error.name === 'CellFailure' ? error.message : (error.stack ?? error.message)) : String(error) };
       }
       send({ kind: 'job-result', id: message.id, outcome });
       return;
@@ -65,7 +76,7 @@ port.on('message', async (message: ToWorker) => {
     case 'jobs-done': {
       const pending = waiting.get(message.request)!;
       waiting.delete(message.request);
-      if (message.error) pending.reject(new Error(message.error));
+      if (message.error) pending.reject(new CellFailure(message.error));
       else pending.resolve(message.outcomes);
       return;
     }
