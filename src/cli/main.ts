@@ -1,12 +1,11 @@
 /** The uhop command line: parses arguments, calls the experiment code, prints. No math here. */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
-import { loadConfig } from '../config/load.ts';
-import { configJsonSchema } from '../config/schema.ts';
 
 /**
- * An action whose module loads when its command runs: `uhop validate` or `uhop --help` do not pay
- * for tfjs, vega and resvg, and `uhop run` loads the plotting code while its workers start.
+ * An action whose module loads when its command runs: `uhop --help` does not pay for zod and yaml,
+ * `uhop validate` not for tfjs, vega and resvg, and `uhop run` loads the plotting code while its
+ * workers start.
  */
 function lazy<Module, Name extends keyof Module>(load: () => Promise<Module>, name: Name) {
   return async (...args: unknown[]): Promise<void> => {
@@ -59,7 +58,7 @@ program
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
   .action(async (path: string, options: { set: string[] }) => {
-    const { describeConfig } = await import('./describe.ts');
+    const [{ loadConfig }, { describeConfig }] = await Promise.all([import('../config/load.ts'), import('./describe.ts')]);
     console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
   });
 
@@ -113,7 +112,8 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of config files (for editors)')
-  .action(() => {
+  .action(async () => {
+    const { configJsonSchema } = await import('../config/schema.ts');
     console.log(JSON.stringify(configJsonSchema(), null, 2));
   });
 

@@ -1,11 +1,14 @@
 /** Reading a config file (JSON or YAML), applying `--set key=value` overrides, validating with zod. */
 import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
 import { UserError } from '../errors.ts';
+
+// yaml loads only for YAML files: a JSON config (uhop validate, uhop run) starts without it
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);

@@ -11,7 +11,8 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
 
-const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+// the TypeScript sources in src/, also when this module runs compiled from dist/
+const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
 /** The code that computes a cell's numbers; a change to any of these files invalidates the cache. */
 const mathSources = [

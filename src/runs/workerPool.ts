@@ -3,6 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { BackendInfo } from '../backend/select.ts';
 import type { CellOutcome, CellTask, WorkerMessage } from './workerProtocol.ts';
 
+// compiled (dist/) code starts its worker directly; the sources first register tsx in the new thread
+const workerEntry = import.meta.url.endsWith('.ts') ? './workerEntry.mjs' : './worker.js';
+
 interface Slot {
   worker: Worker;
   backend: BackendInfo;
@@ -14,7 +17,7 @@ export class WorkerPool {
   static async start(count: number): Promise<WorkerPool> {
     const slots = await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url));
+        const worker = new Worker(new URL(workerEntry, import.meta.url));
         const backend = await new Promise<BackendInfo>((resolve, reject) => {
           worker.once('message', (message: WorkerMessage) =>
             message.kind === 'ready' ? resolve(message.backend) : reject(new Error('worker did not start')),

@@ -1,0 +1,6 @@
+/** Types of ./dist.mjs: whether the compiled dist/ matches the sources. */
+export declare const projectRoot: string;
+export declare function stampPath(root?: string): string;
+export declare function sourceStamp(root?: string): string;
+export declare function distIsCurrent(root?: string): boolean;
+export declare function warnIfStale(moduleUrl: string): void;
