@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { distIsCurrent, sourceStamp, stampPath } from '../bin/dist.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'uhop-dist-'));
@@ -40,7 +41,7 @@ test('the build stamp changes with any file under src/ and with the tsconfig fil
 
 test('npm test built dist/ from the current sources', { skip: !built && 'dist/ not built (npm run build)' }, () => {
   assert.equal(distIsCurrent(), true, 'dist/ is stale: npm test runs `node scripts/build.mjs --if-stale` first');
-  assert.ok(existsSync('dist/index.d.ts') || !existsSync('src/index.ts'), 'declarations are emitted');
+  assert.ok(existsSync('dist/index.d.ts'), 'declarations are emitted');
 });
 
 test('bin/uhop runs dist/ when current (no tsx loaded), the sources through tsx with UHOP_DEV=1', { skip: !built && 'dist/ not built' }, () => {
@@ -76,4 +77,54 @@ test('the compiled CLI validates, and runs cells in worker threads byte for byte
   const list = node(['dist/cli/main.js', 'reproduce', '--list']);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /uhop-capacity-mnist/);
+});
+
+test('another project linking uhop imports it by name and type-checks against its .d.ts', { skip: !built && 'dist/ not built' }, () => {
+  const project = join(work, 'consumer');
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  symlinkSync(resolve('.'), join(project, 'node_modules', 'uhop'), 'dir');
+  writeFileSync(join(project, 'package.json'), '{"type":"module"}');
+  const out = join(project, 'results');
+  writeFileSync(
+    join(project, 'use.mjs'),
+    `import { loadConfig, runExperiment, separations } from 'uhop';
+const p = separations.sparsemax(Float32Array.from([-2, 0, 0.5]));
+const config = loadConfig(${JSON.stringify(resolve('configs/mnist.json'))}, { set: ['seeds=1', 'memories=[10]', 'featureMap.epochs=3'] });
+const { folder, records } = await runExperiment(config, { out: ${JSON.stringify(out)}, quiet: true });
+console.log(JSON.stringify({ p, folder, models: records.map((r) => r.model) }));`,
+  );
+  const run = node([join(project, 'use.mjs')]);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.deepEqual(result.p, [0, 0.25, 0.75]);
+  assert.equal(result.folder, out);
+  assert.equal(result.models.length, 7);
+  assert.ok(existsSync(join(out, 'cells.csv')));
+
+  writeFileSync(
+    join(project, 'good.ts'),
+    `import { loadConfig, retrieve, separations, UserError, type ModelRecord, type RetrieveOptions } from 'uhop';
+const p: number[] = separations.entmax([1, 2, 3], { alpha: 1.5 });
+const options: RetrieveOptions = { separation: 'sparsemax', beta: 2, steps: 3 };
+const states: number[][] = retrieve([[1, 0]], [[0.9, 0.1]], options).states;
+const config = loadConfig({ name: 'x', memories: [10], models: [{ name: 'a', separation: 'poly', degree: 3 }] });
+const lr: number = config.featureMap.lr;
+const rows = (records: ModelRecord[]) => records.map((r) => r.error);
+try { loadConfig('x.json'); } catch (e) { if (e instanceof UserError) console.log(e.issues.map((i) => i.path)); }
+// @ts-expect-error: not a separation
+void separations.softermax;
+void p, states, lr, rows;
+`,
+  );
+  writeFileSync(join(project, 'bad.ts'), `import { separations } from 'uhop';\nconst wrong: string = separations.softmax([1, 2]);\nvoid wrong;\n`);
+  const tsconfig = (file: string) =>
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: [file] });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  writeFileSync(join(project, 'tsconfig.good.json'), tsconfig('good.ts'));
+  const good = node([tsc, '-p', join(project, 'tsconfig.good.json')]);
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  writeFileSync(join(project, 'tsconfig.bad.json'), tsconfig('bad.ts'));
+  const bad = node([tsc, '-p', join(project, 'tsconfig.bad.json')]);
+  assert.equal(bad.code, 2, 'a type error against the .d.ts is reported');
+  assert.match(bad.stdout, /bad\.ts.*Type 'number\[\]' is not assignable to type 'string'/);
 });

@@ -68,15 +68,20 @@ export function formatIssues(source: string, error: z.ZodError): string {
 
 export function validateConfig(raw: unknown, source: string): Config {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error));
+  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error), parsed.error.issues);
   return parsed.data;
 }
 
 export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
-  let raw = readConfigFile(path);
+  return resolveConfigObject(readConfigFile(path), overrides, path);
+}
+
+/** A config given as an object (not a file): overrides applied (to a copy), validated, resolved. */
+export function resolveConfigObject(raw: unknown, overrides: string[] = [], source = '(object)'): ResolvedConfig {
+  let config = raw;
   for (const assignment of overrides) {
     const { path: keys, value } = parseOverride(assignment);
-    raw = applyOverride(raw, keys, value);
+    config = applyOverride(config, keys, value);
   }
-  return resolveConfig(validateConfig(raw, path));
+  return resolveConfig(validateConfig(config, source));
 }
