@@ -16,4 +16,4 @@ rmSync(join(projectRoot, 'dist'), { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(projectRoot, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-writeFileSync(stampPath(), `${stamp}\n`);
+writeFileSync(stampPath(), `${JSON.stringify(stamp)}\n`);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,24 +19,42 @@ function node(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('the build stamp changes with any file under src/ and with the tsconfig files', () => {
+test('the build stamp: any edit under src/ or to a tsconfig makes dist/ stale, a mere touch does not', () => {
   const root = join(work, 'project');
   mkdirSync(join(root, 'src', 'a'), { recursive: true });
   mkdirSync(join(root, 'dist'));
-  writeFileSync(join(root, 'src', 'a', 'x.ts'), 'export const x = 1;\n');
+  const source = join(root, 'src', 'a', 'x.ts');
+  writeFileSync(source, 'export const x = 1;\n');
   writeFileSync(join(root, 'tsconfig.json'), '{}');
   writeFileSync(join(root, 'tsconfig.build.json'), '{}');
+  const stamp = () => writeFileSync(stampPath(root), JSON.stringify(sourceStamp(root)));
   assert.equal(distIsCurrent(root), false, 'no stamp: not current');
-  writeFileSync(stampPath(root), `${sourceStamp(root)}\n`);
+  stamp();
   assert.equal(distIsCurrent(root), true);
-  writeFileSync(join(root, 'src', 'a', 'x.ts'), 'export const x = 2;\n');
+  // same size, written within the same timestamp tick as the stamp: caught by the content hash
+  writeFileSync(source, 'export const x = 2;\n');
   assert.equal(distIsCurrent(root), false, 'edited source');
-  writeFileSync(stampPath(root), `${sourceStamp(root)}\n`);
+  stamp();
   writeFileSync(join(root, 'src', 'y.ts'), '');
   assert.equal(distIsCurrent(root), false, 'new source');
-  writeFileSync(stampPath(root), `${sourceStamp(root)}\n`);
+  stamp();
   writeFileSync(join(root, 'tsconfig.build.json'), '{"compilerOptions":{}}');
   assert.equal(distIsCurrent(root), false, 'edited tsconfig');
+  // files older than the stamp are trusted by size and mtime; a touched file is hashed, and unchanged
+  const old = new Date(Date.now() - 60_000);
+  for (const file of [source, join(root, 'src', 'y.ts'), join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json')]) utimesSync(file, old, old);
+  stamp();
+  assert.equal(distIsCurrent(root), true, 'by mtime');
+  utimesSync(source, new Date(), new Date());
+  assert.equal(distIsCurrent(root), true, 'touched, same content');
+  writeFileSync(source, 'export const x = 3;\n');
+  utimesSync(source, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+  assert.equal(distIsCurrent(root), false, 'edited after the stamp');
+  rmSync(join(root, 'src', 'y.ts'));
+  stamp();
+  assert.equal(distIsCurrent(root), true);
+  writeFileSync(stampPath(root), 'not json');
+  assert.equal(distIsCurrent(root), false, 'a broken stamp is no stamp');
 });
 
 test('npm test built dist/ from the current sources', { skip: !built && 'dist/ not built (npm run build)' }, () => {
