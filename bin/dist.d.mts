@@ -5,6 +5,8 @@ export interface SourceStamp {
   takenAt: number;
   files: Record<string, [size: number, mtimeMs: number]>;
 }
+export declare const RACY_MS: number;
+export declare function newestSourceChange(root?: string): number;
 export declare function stampPath(root?: string): string;
 export declare function sourceStamp(root?: string): SourceStamp;
 export declare function distIsCurrent(root?: string): boolean;

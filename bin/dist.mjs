@@ -15,7 +15,7 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  * A file changed within this long before its stat was taken may be changed again within the same
  * timestamp tick: its mtime is not trusted, its content is hashed (git's "racily clean" rule).
  */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 /** Where the build writes the stamp of the sources it compiled. */
 export function stampPath(root = projectRoot) {
@@ -49,6 +49,11 @@ function contentHash(root, files) {
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** The latest mtime of the stamped files (the build waits until it is RACY_MS old). */
+export function newestSourceChange(root = projectRoot) {
+  return Math.max(...sourceFiles(root).map((file) => statSync(file).mtimeMs));
 }
 
 /** What the build writes to dist/build-stamp (taken before compiling). */

@@ -7,9 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { distIsCurrent, projectRoot, sourceStamp, stampPath } from '../bin/dist.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { distIsCurrent, newestSourceChange, projectRoot, RACY_MS, sourceStamp, stampPath } from '../bin/dist.mjs';
 
 if (process.argv.includes('--if-stale') && distIsCurrent()) process.exit(0);
+// a file changed just now (a fresh clone) would be hashed at every start: let its mtime age first
+const wait = newestSourceChange() + RACY_MS + 10 - Date.now();
+if (wait > 0) await sleep(Math.min(wait, RACY_MS + 10));
 const stamp = sourceStamp();
 // a fresh folder: outputs of deleted sources do not linger
 rmSync(join(projectRoot, 'dist'), { recursive: true, force: true });
