@@ -14,6 +14,7 @@ import type { FeatureMap } from './retrieve.ts';
 
 type FeatureMapFields = NonNullable<ConfigInput['featureMap']>;
 
+/** A config's `featureMap` fields (README, config reference: loss, epochs, lr, optimizer, bias, init, …) and: */
 export type TrainFeatureMapOptions = Omit<FeatureMapFields, 'dim' | 'trainOn' | 'finalLoss'> & {
   /** D_Φ (default: the memories' dimension d). */
   dim?: number;

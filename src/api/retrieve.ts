@@ -1,7 +1,7 @@
 /** One retrieval run on given arrays: x ← Ξ · Sep(β · K(Φ(Ξ), Φ(x))), tfjs kept inside. */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { separationNames, similarityNames } from '../config/schema.ts';
+import { separationNames, similarityNames, type SeparationName, type SimilarityName } from '../config/schema.ts';
 import { formatIssues } from '../config/load.ts';
 import { UserError } from '../errors.ts';
 import { linearSpace, pixelSpace } from '../hopfield/featureSpace.ts';
@@ -14,6 +14,30 @@ export interface FeatureMap {
   weightsT: Rows;
   /** b (D_Φ values), or null. */
   bias: ArrayLike<number> | null;
+}
+
+/** What one retrieval run does; the defaults are a config's with parity "textbook". */
+export interface RetrieveOptions {
+  /** K: dot (default), cosine, l1, l2. */
+  similarity?: SimilarityName;
+  /** Sep: softmax (default), sparsemax, entmax15, entmax, poly. */
+  separation?: SeparationName;
+  /** poly only: p = s^degree (default 10). */
+  degree?: number;
+  /** entmax only: α > 1 (default 1.5). */
+  alpha?: number;
+  /** β (default 1). */
+  beta?: number;
+  /** Update steps (default 1). */
+  steps?: number;
+  /** "logits" (default): p = Sep(β·s), β an inverse temperature; "output": p = β·Sep(s), the official update rule. */
+  betaPlacement?: 'output' | 'logits';
+  /** l1/l2: "negative" (default) scores −distance as the papers, "positive" +distance as the official code. */
+  distanceSign?: 'positive' | 'negative';
+  /** Stop once every query moved less than this (L2) in a step; 0 (default) runs all steps. */
+  tolerance?: number;
+  /** Score in Φ-space (U-Hop), e.g. trainFeatureMap(...).featureMap; default: the memories themselves. */
+  featureMap?: FeatureMap;
 }
 
 const retrieveOptionsSchema = z
@@ -33,13 +57,7 @@ const retrieveOptionsSchema = z
   .superRefine((spec, ctx) => {
     if (spec.degree !== undefined && spec.separation !== 'poly') ctx.addIssue({ code: 'custom', path: ['degree'], message: 'degree is only used with separation "poly"' });
     if (spec.alpha !== undefined && spec.separation !== 'entmax') ctx.addIssue({ code: 'custom', path: ['alpha'], message: 'alpha is only used with separation "entmax"' });
-  });
-
-/**
- * What one retrieval run does; every field has the default of a config's model and retrieval
- * section with parity "textbook" (β is an inverse temperature: p = Sep(β·s)).
- */
-export type RetrieveOptions = z.input<typeof retrieveOptionsSchema>;
+  }) satisfies z.ZodType<unknown, RetrieveOptions>;
 
 export interface Retrieval {
   /** Final states x_T, one row per query (pixel space: a combination of the memories). */
