@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
 import { systemError } from './systemErrors.ts';
-import { configJsonSchema } from '../config/schema.ts';
 
 /**
- * An action whose module loads when its command runs: `uhop validate` or `uhop --help` do not pay
- * for tfjs, vega and resvg, and `uhop run` loads the plotting code while its workers start.
+ * An action whose module loads when its command runs: `uhop --help` does not pay for zod and yaml,
+ * `uhop validate` not for tfjs, vega and resvg, and `uhop run` loads the plotting code while its
+ * workers start.
  */
 function lazy<Module, Name extends keyof Module>(load: () => Promise<Module>, name: Name) {
   return async (...args: unknown[]): Promise<void> => {
@@ -132,7 +132,8 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of config files (for editors)')
-  .action(() => {
+  .action(async () => {
+    const { configJsonSchema } = await import('../config/schema.ts');
     console.log(JSON.stringify(configJsonSchema(), null, 2));
   });
 

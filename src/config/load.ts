@@ -1,7 +1,7 @@
 /** Reading a config file (JSON or YAML), applying `--set key=value` overrides, validating with zod. */
 import { readFileSync, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { configSchema, withPluginNames, type Config, type PluginNames } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
 import { settingConflicts } from './conflicts.ts';
@@ -27,6 +27,9 @@ function jsonErrorPlace(text: string, message: string): { place: string; excerpt
   const source = text.split('\n')[line - 1] ?? '';
   return { place: ` at line ${line}, column ${column}`, excerpt: `\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^` };
 }
+
+// yaml loads only for YAML files: a JSON config (uhop validate, uhop run) starts without it
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
@@ -181,7 +184,7 @@ export function formatIssues(source: string, error: { issues: readonly Issue[] }
  */
 export function validateConfig(raw: unknown, source: string, sets: string[] = [], plugins?: PluginSet): Config {
   const parsed = withPluginNames(namesOf(plugins), () => configSchema.safeParse(raw));
-  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }));
+  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }), parsed.error.issues);
   const conflicts = settingConflicts(raw, parsed.data);
   if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }, { sets, raw }));
   return parsed.data;
@@ -189,16 +192,26 @@ export function validateConfig(raw: unknown, source: string, sets: string[] = []
 
 /** The config file's content with the overrides applied, before validation. */
 export function readRawConfig(path: string, overrides: string[] = []): unknown {
-  let raw = readConfigFile(path);
+  return withOverrides(readConfigFile(path), overrides);
+}
+
+/** A copy of `raw` with the `--set` assignments applied. */
+function withOverrides(raw: unknown, overrides: string[]): unknown {
+  let config = raw;
   for (const assignment of overrides) {
     const { path: keys, value } = parseOverride(assignment);
-    raw = applyOverride(raw, keys, value);
+    config = applyOverride(config, keys, value);
   }
-  return raw;
+  return config;
 }
 
 /** Sync: a config with `plugins` needs them loaded first (`loadConfigWithPlugins` in src/plugins/load.ts does both). */
 export function loadConfig(path: string, overrides: string[] = [], plugins?: PluginSet): ResolvedConfig {
   const config = validateConfig(readRawConfig(path, overrides), path, overrides, plugins);
   return resolveConfig(config, config.plugins ? plugins?.files : undefined);
+}
+
+/** A config given as an object (not a file): overrides applied (to a copy), validated, resolved. */
+export function resolveConfigObject(raw: unknown, overrides: string[] = [], source = '(object)'): ResolvedConfig {
+  return resolveConfig(validateConfig(withOverrides(raw, overrides), source, overrides));
 }

@@ -4,6 +4,9 @@ import type { BackendInfo } from '../backend/select.ts';
 import type { BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import type { CellOutcome, CellTask, SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
+// compiled (dist/) code starts its worker directly; the sources first register tsx in the new thread
+const workerEntry = import.meta.url.endsWith('.ts') ? './workerEntry.mjs' : './worker.js';
+
 interface Slot {
   worker: Worker;
   backend: BackendInfo;
@@ -15,7 +18,7 @@ export class WorkerPool {
   static async start(count: number): Promise<WorkerPool> {
     const slots = await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url));
+        const worker = new Worker(new URL(workerEntry, import.meta.url));
         const backend = await new Promise<BackendInfo>((resolve, reject) => {
           worker.once('message', (message: WorkerMessage) =>
             message.kind === 'ready' ? resolve(message.backend) : reject(new Error('worker did not start')),
