@@ -1,9 +1,7 @@
 /** Sweep progress: a bar with ETA and per-worker status on a terminal, one line per cell otherwise. */
 import cliProgress from 'cli-progress';
 import type { SweepProgress } from '../runs/sweep.ts';
-import type { CellKey } from '../experiments/cell.ts';
-
-const describe = (cell: CellKey) => `M=${cell.memories} seed=${cell.seed}`;
+import { describeCell as describe } from '../experiments/cellIdentity.ts';
 
 export function progressReporter(quiet: boolean): SweepProgress & { stop(): void } {
   if (quiet) return { stop: () => {} };

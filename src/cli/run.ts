@@ -7,6 +7,7 @@ import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { progressReporter } from './progress.ts';
 import { describeConfig } from './describe.ts';
+import { describeCell } from '../experiments/cellIdentity.ts';
 
 export interface RunOptions {
   out?: string;
@@ -32,7 +33,7 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
     `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
     ...plan.cells.map(
-      (cell) => `  M=${cell.memories} seed=${cell.seed} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+      (cell) => `  ${describeCell(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
   ].join('\n');
 }
@@ -72,7 +73,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   }
   if (result.failed.length) {
     console.error(`uhop: ${result.failed.length} cell(s) failed (see failed.csv; the next run retries them):`);
-    for (const cell of result.failed) console.error(`  M=${cell.memories} seed=${cell.seed}: ${cell.error.split('\n')[0]}`);
+    for (const cell of result.failed) console.error(`  ${describeCell(cell)}: ${cell.error.split('\n')[0]}`);
     process.exitCode = 1;
   }
 }

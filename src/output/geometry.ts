@@ -2,6 +2,7 @@
 import { median } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
+import { cellIdentity } from '../experiments/cellIdentity.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../metrics/sphericalCode.ts';
 import { chartFrame } from './plot.ts';
 
@@ -22,7 +23,7 @@ export function separationRows(records: ModelRecord[]): SeparationRow[] {
   const learned = records.filter((r) => r.featureMap && !r.control);
   const groups = new Map<string, ModelRecord[]>();
   for (const r of learned) {
-    const key = `${r.featureDim}/${r.M}`;
+    const key = cellIdentity(r, { without: ['seed'] });
     const group = groups.get(key) ?? [];
     if (!group.some((g) => g.seed === r.seed)) group.push(r); // one record per cell
     groups.set(key, group);

@@ -6,6 +6,7 @@
 import { linearRegression, linearRegressionLine, mean, rSquared } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
+import { cellIdentity } from '../experiments/cellIdentity.ts';
 
 export interface PhaseCell {
   model: string;
@@ -29,7 +30,7 @@ export interface PhaseFit {
 export function phaseCells(records: ModelRecord[]): PhaseCell[] {
   const groups = new Map<string, ModelRecord[]>();
   for (const r of records.filter((r) => r.featureMap)) {
-    const key = `${r.model}\u0000${r.M}\u0000${r.featureDim}`;
+    const key = `${r.model}\u0000${cellIdentity(r, { without: ['seed'] })}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((group) => ({

@@ -5,6 +5,7 @@ import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
 import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import { bootstrapMeanInterval } from '../metrics/bootstrap.ts';
+import { cellIdentity, compareCells, sweepAxes } from '../experiments/cellIdentity.ts';
 
 export const cellColumns: Array<keyof ModelRecord> = [
   'model',
@@ -97,17 +98,16 @@ export function modelLabel(record: Pick<ModelRecord, 'model' | 'featureDim'>, re
   return dims.size > 1 ? `${record.model} · D_Φ = ${record.featureDim}` : record.model;
 }
 
-/** Records grouped by model, D_Φ and M; models in first-seen (config) order, then D_Φ and M ascending. */
-function byModelAndMemories(records: ModelRecord[]): ModelRecord[][] {
+/** Records grouped by model and setting (every axis but the seed); models in first-seen (config) order, then the settings in grid order. */
+function byModelAndSetting(records: ModelRecord[]): ModelRecord[][] {
   const groups = new Map<string, ModelRecord[]>();
   for (const record of records) {
-    const key = `${record.model}\u0000${record.featureDim}\u0000${record.M}`;
+    const key = `${record.model}\u0000${cellIdentity(record, { without: ['seed'] })}`;
     groups.set(key, [...(groups.get(key) ?? []), record]);
   }
   const models = [...new Set(records.map((r) => r.model))];
-  return [...groups.values()].sort(
-    (a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || a[0].featureDim - b[0].featureDim || a[0].M - b[0].M,
-  );
+  const bySetting = compareCells(sweepAxes(records));
+  return [...groups.values()].sort((a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || bySetting(a[0], b[0]));
 }
 
 function meanHistogram(group: ModelRecord[]): number[] {
@@ -116,7 +116,7 @@ function meanHistogram(group: ModelRecord[]): number[] {
 
 /** Per model × M statistics of the error over seeds, with a 95 % bootstrap interval of the mean. */
 export function summaryRows(records: ModelRecord[]): SummaryRow[] {
-  return byModelAndMemories(records).map((group) => {
+  return byModelAndSetting(records).map((group) => {
     const { model, M, featureDim } = group[0];
     return {
       model: modelLabel(group[0], records),
@@ -138,9 +138,9 @@ export function summaryCsv(rows: SummaryRow[]): string {
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
 export function pairedRows(records: ModelRecord[], baseline: string): PairedRow[] {
-  const cellOf = (r: ModelRecord) => `${r.M}/${r.featureDim}/${r.seed}`;
+  const cellOf = (r: ModelRecord) => cellIdentity(r);
   const baselineError = new Map(records.filter((r) => r.model === baseline).map((r) => [cellOf(r), r.error]));
-  return byModelAndMemories(records.filter((r) => r.model !== baseline)).flatMap((group) => {
+  return byModelAndSetting(records.filter((r) => r.model !== baseline)).flatMap((group) => {
     const { model, M, featureDim } = group[0];
     const diffs = group.filter((r) => baselineError.has(cellOf(r))).map((r) => r.error - baselineError.get(cellOf(r))!);
     if (diffs.length === 0) return [];

@@ -9,6 +9,7 @@ import { mean, median, sampleRankCorrelation } from 'simple-statistics';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
 import type { ModelRecord } from '../experiments/cell.ts';
+import { cellIdentity, constantAxes, describeCell } from '../experiments/cellIdentity.ts';
 import { readResultsFolder } from '../runs/resultsFolder.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
 import type { Claim } from './recipe.ts';
@@ -49,11 +50,17 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     recordsOf(runs, claim.than);
     const margins: Array<{ where: string; margin: number }> = [];
     for (const run of runs) {
-      const keys = [...new Set(run.records.filter((r) => r.M >= claim.minM).map((r) => `${r.M}/${r.featureDim}`))];
-      for (const key of keys) {
+      const records = run.records.filter((r) => r.M >= claim.minM);
+      // M always named; D_Φ and swept values only where they vary
+      const without = ['seed', ...constantAxes(records).filter((axis) => axis !== 'M')];
+      const settings = new Map(records.map((r) => [cellIdentity(r, { without: ['seed'] }), r]));
+      for (const [setting, example] of settings) {
         const at = (model: string) =>
-          stat(run.records.filter((r) => r.model === model && `${r.M}/${r.featureDim}` === key).map((r) => r[claim.metric] as number), claim.statistic);
-        const where = `M=${key.split('/')[0]}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+          stat(
+            records.filter((r) => r.model === model && cellIdentity(r, { without: ['seed'] }) === setting).map((r) => r[claim.metric] as number),
+            claim.statistic,
+          );
+        const where = `${describeCell(example, { without })}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
         margins.push({ where, margin: at(claim.model) - at(claim.than) });
       }
     }

@@ -7,6 +7,7 @@ import type { Manifest } from './provenance.ts';
 import { canonicalJson } from './cellKey.ts';
 import { cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
 import { expandCells } from './grid.ts';
+import { cellIdentity } from '../experiments/cellIdentity.ts';
 
 export interface ResultsFolder {
   directory: string;
@@ -59,13 +60,13 @@ export function mergeResultsFolders(directories: string[], out: string): Omit<Re
   const byCell = new Map<string, CachedCell>();
   for (const source of sources) {
     for (const cell of source.cells) {
-      byCell.set(`${cell.memories}/${cell.seed}`, cell);
+      byCell.set(cellIdentity(cell), cell);
       const name = `${cell.key}.json`;
       if (source.directory !== out) copyFileSync(join(cellsFolder(source.directory), name), join(cellsFolder(out), name));
     }
   }
   const grid = expandCells(first.config);
-  const cells = grid.map((cell) => byCell.get(`${cell.memories}/${cell.seed}`)).filter((c): c is CachedCell => c !== null && c !== undefined);
-  const failed = sources.flatMap((source) => source.failed).filter((f) => !byCell.has(`${f.memories}/${f.seed}`));
+  const cells = grid.map((cell) => byCell.get(cellIdentity(cell))).filter((c): c is CachedCell => c !== null && c !== undefined);
+  const failed = sources.flatMap((source) => source.failed).filter((f) => !byCell.has(cellIdentity(f)));
   return { directory: out, config: first.config, cells, failed, sources };
 }
