@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cellIdentity, describeCell } from '../src/experiments/cellIdentity.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'uhop-runs-'));
@@ -46,4 +46,50 @@ test('shards of a D_Φ grid merged equal the unsharded run (no cells collapsed, 
   assert.equal(merge.code, 0, merge.stderr);
   assert.equal(readFileSync(join(merged, 'cells.csv'), 'utf8'), reference);
   assert.equal(readFileSync(join(merged, 'summary.csv'), 'utf8'), readFileSync(join(unsharded, 'summary.csv'), 'utf8'));
+});
+
+const cellFilesOf = (dir: string) => readdirSync(join(dir, 'cells')).filter((f) => f.endsWith('.json') && !f.endsWith('.failed.json')).sort();
+
+test('a damaged cell file is never read as a result: report and merge name it (exit 2), run recomputes it and says so', () => {
+  const dir = join(work, 'damaged');
+  cpSync(unsharded, dir, { recursive: true });
+  const [truncated, emptied, retyped] = cellFilesOf(dir).map((name) => join(dir, 'cells', name));
+  const text = readFileSync(truncated, 'utf8');
+  writeFileSync(truncated, text.slice(0, text.length / 2));
+  writeFileSync(emptied, JSON.stringify({ ...JSON.parse(readFileSync(emptied, 'utf8')), records: [] }));
+  const cell = JSON.parse(readFileSync(retyped, 'utf8'));
+  cell.records[1].error = 'small';
+  writeFileSync(retyped, JSON.stringify(cell));
+  const report = uhop('report', dir);
+  assert.equal(report.code, 2, report.stdout + report.stderr);
+  for (const file of [truncated, emptied, retyped]) assert.ok(report.stderr.includes(basename(file)), `${basename(file)} named`);
+  assert.match(report.stderr, /not valid JSON/);
+  assert.match(report.stderr, /records: Too small/);
+  assert.match(report.stderr, /records\.1\.error: Invalid input: expected number, received string/);
+  const merge = uhop('merge', dir, '--out', join(work, 'damaged-merged'));
+  assert.equal(merge.code, 2);
+  assert.ok(merge.stderr.includes(basename(truncated)));
+  const run = uhop('run', ...grid, '--out', dir);
+  assert.equal(run.code, 0, run.stderr);
+  for (const file of [truncated, emptied, retyped]) assert.match(run.stderr, new RegExp(`${basename(file)}: .*; recomputing this cell`));
+  assert.equal(readFileSync(join(dir, 'cells.csv'), 'utf8'), reference);
+  assert.equal(uhop('report', dir).code, 0);
+});
+
+test('cell files: a file of other models, of another cell or under another key is damaged', async () => {
+  const { readCachedCell } = await import('../src/runs/cache.ts');
+  const dir = join(work, 'edited');
+  cpSync(unsharded, dir, { recursive: true });
+  const [first, second] = cellFilesOf(dir);
+  const key = first.slice(0, -'.json'.length);
+  const models = (JSON.parse(readFileSync(join(dir, 'cells', first), 'utf8')).records as Array<{ model: string }>).map((r) => r.model);
+  assert.equal(readCachedCell(dir, key, models).kind, 'ok');
+  assert.match(String((readCachedCell(dir, key, ['softmax']) as { problem: string }).problem), /records are of models/);
+  const moved = JSON.parse(readFileSync(join(dir, 'cells', first), 'utf8'));
+  moved.records[0].seed = 7;
+  writeFileSync(join(dir, 'cells', first), JSON.stringify(moved));
+  assert.match(String((readCachedCell(dir, key) as { problem: string }).problem), /records\.0: belongs to another cell/);
+  cpSync(join(dir, 'cells', second), join(dir, 'cells', first));
+  assert.match(String((readCachedCell(dir, key) as { problem: string }).problem), /is not its name's/);
+  assert.equal(readCachedCell(dir, 'abc123').kind, 'missing');
 });

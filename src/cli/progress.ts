@@ -1,6 +1,6 @@
 /** Sweep progress: a bar with ETA and per-worker status on a terminal, one line per cell otherwise. */
 import cliProgress from 'cli-progress';
-import type { SweepProgress } from '../runs/sweep.ts';
+import type { PlannedCell, SweepProgress } from '../runs/sweep.ts';
 import { describeCell as describe } from '../experiments/cellIdentity.ts';
 
 export function progressReporter(quiet: boolean): SweepProgress & { stop(): void } {
@@ -48,4 +48,9 @@ export function progressReporter(quiet: boolean): SweepProgress & { stop(): void
     },
     stop: () => {},
   };
+}
+
+/** A stored cell file that is damaged: said on stderr (even with --quiet), as the run replaces it. */
+export function reportDamaged(cell: PlannedCell): void {
+  process.stderr.write(`uhop: ${cell.damaged}; recomputing this cell\n`);
 }

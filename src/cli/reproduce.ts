@@ -12,6 +12,7 @@ import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
 import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
 import { evaluateClaims, type ClaimResult } from '../reproduce/claims.ts';
+import { reportDamaged } from './progress.ts';
 
 export interface ReproduceOptions {
   all?: boolean;
@@ -89,7 +90,12 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
       console.log(`${loaded.recipe.name}: skipped, its data is not here (${missing.split('\n')[0]})`);
       continue;
     }
-    await runRecipe(loaded, profile, out, { workers, set: options.set, onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`) });
+    await runRecipe(loaded, profile, out, {
+      workers,
+      set: options.set,
+      onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`),
+      progress: { onDamaged: reportDamaged },
+    });
     console.log(`${loaded.recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s → ${join(options.out, loaded.recipe.name)}`);
   }
 }

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
-import { progressReporter } from './progress.ts';
+import { progressReporter, reportDamaged } from './progress.ts';
 import { describeConfig } from './describe.ts';
 import { describeCell } from '../experiments/cellIdentity.ts';
 
@@ -33,7 +33,7 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
     `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
     ...plan.cells.map(
-      (cell) => `  ${describeCell(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+      (cell) => `  ${describeCell(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.damaged ? 'damaged, will recompute' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
   ].join('\n');
 }
@@ -55,7 +55,8 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
     return;
   }
   const startedAt = new Date();
-  const progress = progressReporter(Boolean(options.quiet));
+  // a damaged cell file is said even with --quiet: the run replaces it
+  const progress = { ...progressReporter(Boolean(options.quiet)), onDamaged: reportDamaged };
   let outcome;
   try {
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };

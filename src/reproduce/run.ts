@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
+import type { SweepProgress } from '../runs/sweep.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { LoadedRecipe, Recipe } from './recipe.ts';
 
@@ -35,7 +36,7 @@ export async function runRecipe(
   loaded: LoadedRecipe,
   profile: ProfileName,
   outRoot: string,
-  options: { workers?: number; set?: string[]; onRun?(folder: string): void } = {},
+  options: { workers?: number; set?: string[]; onRun?(folder: string): void; progress?: SweepProgress } = {},
 ): Promise<RecipeRun> {
   const { recipe, configPath } = loaded;
   const chosen = recipe.profiles[profile];
@@ -48,7 +49,7 @@ export async function runRecipe(
     const config = loadConfig(configPath, sets);
     const name = runFolderName(recipe, value);
     options.onRun?.(join(recipe.name, name));
-    await runToFolder(config, { resultsDir: join(folder, name), workers: options.workers });
+    await runToFolder(config, { resultsDir: join(folder, name), workers: options.workers, progress: options.progress });
     runs.push({ value, folder: name });
   }
   const run: RecipeRun = { recipe, profile, runs };

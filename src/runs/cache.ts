@@ -3,29 +3,32 @@
  * `cells/<key>.failed.json` for a cell that failed (retried on the next run). Every file is
  * written atomically, so a killed run leaves finished cells whole and nothing half-written.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import { cachedCellSchema, failedCellSchema, readCellFile, type CellRead } from './cellFile.ts';
 
 export type { CachedCell, FailedCell } from '../experiments/records.ts';
+export type { CellRead } from './cellFile.ts';
 
 
 export const cellsFolder = (resultsDir: string) => join(resultsDir, 'cells');
 const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.json`);
 const failedPath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.failed.json`);
 
-function readJson<T>(path: string): T | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return null; // missing or unreadable: treated as not cached, the cell runs again
+/**
+ * A finished cell, if its file is there and whole; `models`: the config's model names, which the
+ * records must have, in order (a cell file of another config, or an edited one, is damaged).
+ */
+export function readCachedCell(resultsDir: string, key: string, models?: string[]): CellRead<CachedCell> {
+  const read = readCellFile(donePath(resultsDir, key), key, cachedCellSchema);
+  if (read.kind !== 'ok' || !models) return read;
+  const names = read.cell.records.map((record) => record.model);
+  if (names.join('\u0000') !== models.join('\u0000')) {
+    return { kind: 'damaged', path: donePath(resultsDir, key), problem: `records are of models ${JSON.stringify(names)}, the config has ${JSON.stringify(models)}` };
   }
-}
-
-export function readCachedCell(resultsDir: string, key: string): CachedCell | null {
-  const cell = readJson<CachedCell>(donePath(resultsDir, key));
-  return cell && cell.key === key && Array.isArray(cell.records) && Array.isArray(cell.trace) ? cell : null;
+  return read;
 }
 
 export function writeCachedCell(resultsDir: string, cell: CachedCell): void {
@@ -37,19 +40,12 @@ export function writeFailedCell(resultsDir: string, cell: FailedCell): void {
   writeFileAtomic(failedPath(resultsDir, cell.key), `${JSON.stringify(cell, null, 2)}\n`);
 }
 
-export function readFailedCell(resultsDir: string, key: string): FailedCell | null {
-  return readJson<FailedCell>(failedPath(resultsDir, key));
+export function readFailedCell(resultsDir: string, key: string): CellRead<FailedCell> {
+  return readCellFile(failedPath(resultsDir, key), key, failedCellSchema);
 }
 
-/** Every finished cell stored in a results folder (whatever config produced it). */
-export function listCachedCells(resultsDir: string): CachedCell[] {
-  const folder = cellsFolder(resultsDir);
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((name) => name.endsWith('.json') && !name.endsWith('.failed.json'))
-    .map((name) => readCachedCell(resultsDir, name.slice(0, -'.json'.length)))
-    .filter((cell): cell is CachedCell => cell !== null);
-}
+/** The cell file's path relative to its results folder, for messages. */
+export const cellFileName = (key: string, failed = false) => join('cells', failed ? `${key}.failed.json` : `${key}.json`);
 
 function processAlive(pid: number): boolean {
   try {

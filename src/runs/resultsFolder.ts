@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { Manifest } from './provenance.ts';
 import { canonicalJson } from './cellKey.ts';
-import { cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
+import { cellFileName, cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
 import { expandCells } from './grid.ts';
 import { cellIdentity } from '../experiments/cellIdentity.ts';
 
@@ -27,14 +27,39 @@ function readRequired<T>(directory: string, name: string): T {
   }
 }
 
+/**
+ * A results folder's config, manifest and cells. Every cell the manifest lists must be there and
+ * whole: a damaged or missing cell file stops the reading (exit 2) with its name, never a table
+ * that silently lacks the cell.
+ */
 export function readResultsFolder(directory: string): ResultsFolder {
   const config = readRequired<ResolvedConfig>(directory, 'config.resolved.json');
   const manifest = readRequired<Manifest>(directory, 'manifest.json');
-  const cells = manifest.cellKeys.map((key) => readCachedCell(directory, key)).filter((c): c is CachedCell => c !== null);
-  const failed = manifest.cellKeys
-    .filter((key) => !cells.some((cell) => cell.key === key))
-    .map((key) => readFailedCell(directory, key))
-    .filter((c): c is FailedCell => c !== null);
+  if (!Array.isArray(manifest.cellKeys) || !manifest.cellKeys.every((key) => typeof key === 'string')) {
+    throw new UserError(`${join(directory, 'manifest.json')}: cellKeys is not a list of cell keys`);
+  }
+  const models = config.models.map((model) => model.name);
+  const cells: CachedCell[] = [];
+  const failed: FailedCell[] = [];
+  const problems: string[] = [];
+  for (const key of manifest.cellKeys) {
+    const done = readCachedCell(directory, key, models);
+    if (done.kind === 'ok') {
+      cells.push(done.cell);
+      continue;
+    }
+    const failure = readFailedCell(directory, key);
+    if (done.kind === 'damaged') problems.push(`${done.path}: ${done.problem}`);
+    else if (failure.kind === 'ok') failed.push(failure.cell);
+    else if (failure.kind === 'damaged') problems.push(`${failure.path}: ${failure.problem}`);
+    else problems.push(`${join(directory, cellFileName(key))}: missing (the manifest lists it)`);
+  }
+  if (problems.length) {
+    throw new UserError(
+      `${directory}: ${problems.length} cell file(s) damaged or missing:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        'rerun `uhop run` with its config into this folder to recompute them',
+    );
+  }
   return { directory, config, manifest, cells, failed };
 }
 

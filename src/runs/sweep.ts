@@ -37,6 +37,8 @@ export interface PlannedCell extends CellKey {
   cached: boolean;
   /** The error of the last attempt, when the cell failed before (it runs again). */
   failedBefore: string | null;
+  /** Why its cell file could not be used ("path: problem"), when it is there but damaged (it runs again). */
+  damaged: string | null;
 }
 
 export interface SweepPlan {
@@ -47,6 +49,8 @@ export interface SweepPlan {
 
 export interface SweepProgress {
   onPlan?(plan: SweepPlan, toRun: number, workers: number): void;
+  /** A stored cell whose file is damaged (truncated, edited, of other models): it is recomputed. */
+  onDamaged?(cell: PlannedCell): void;
   onCellStart?(cell: CellKey, worker: number): void;
   onCellDone?(cell: CellKey, ok: boolean, done: number, toRun: number, worker: number): void;
 }
@@ -91,15 +95,19 @@ export async function planSweep(
   const dataset = config.dataset;
   const testSplit = config.queries.from === 'test' && 'split' in dataset ? poolFingerprint(loadPool({ ...dataset, split: 'test' }, dataDir)) : null;
   const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
+  const models = config.models.map((model) => model.name);
   const cells = expandCells(config)
     .filter((_, index) => !shard || index % shard.count === shard.index - 1)
     .map((cell) => {
       const key = cellKey(config, cell, identity, backend.label);
+      const stored = force ? null : readCachedCell(resultsDir, key, models);
+      const failed = readFailedCell(resultsDir, key);
       return {
         ...cell,
         key,
-        cached: !force && readCachedCell(resultsDir, key) !== null,
-        failedBefore: readFailedCell(resultsDir, key)?.error ?? null,
+        cached: stored?.kind === 'ok',
+        failedBefore: failed.kind === 'ok' ? failed.cell.error : null,
+        damaged: stored?.kind === 'damaged' ? `${stored.path}: ${stored.problem}` : null,
       };
     });
   return { cells, data, backend };
@@ -115,6 +123,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const plan = await planSweep(config, resultsDir, options);
   const pending = plan.cells.filter((cell) => !cell.cached);
   const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), pending.length));
+  for (const cell of plan.cells) if (cell.damaged) progress.onDamaged?.(cell);
   progress.onPlan?.(plan, pending.length, workers);
 
   let done = 0;
@@ -160,11 +169,16 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     }
   }
 
-  const cells = plan.cells.map((cell) => readCachedCell(resultsDir, cell.key)).filter((c): c is CachedCell => c !== null);
+  const cells = plan.cells.flatMap((cell) => {
+    const read = readCachedCell(resultsDir, cell.key);
+    return read.kind === 'ok' ? [read.cell] : [];
+  });
   const failed = plan.cells
     .filter((cell) => !cells.some((c) => c.key === cell.key))
-    .map((cell) => readFailedCell(resultsDir, cell.key))
-    .filter((c): c is FailedCell => c !== null);
+    .flatMap((cell) => {
+      const read = readFailedCell(resultsDir, cell.key);
+      return read.kind === 'ok' ? [read.cell] : [];
+    });
   return { plan, cells, failed, ran: pending.length, workers };
 }
 
