@@ -1,9 +1,9 @@
 /** The run machinery on a small synthetic grid: cell identity in merges and tables, damaged cells, folder locks, shard sets. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cellIdentity, describeCell } from '../src/experiments/cellIdentity.ts';
 
@@ -92,4 +92,63 @@ test('cell files: a file of other models, of another cell or under another key i
   cpSync(join(dir, 'cells', second), join(dir, 'cells', first));
   assert.match(String((readCachedCell(dir, key) as { problem: string }).problem), /is not its name's/);
   assert.equal(readCachedCell(dir, 'abc123').kind, 'missing');
+});
+
+const lockOf = (holder: { pid: number; host: string }) => JSON.stringify({ ...holder, started: '2025-01-01T00:00:00.000Z', command: ['run', 'x.json'] });
+
+test('a folder being written is locked: a live holder refuses a second run (exit 2, naming it), a dead one on this host is taken over', () => {
+  const dir = join(work, 'locked');
+  cpSync(unsharded, dir, { recursive: true });
+  writeFileSync(join(dir, 'uhop.lock'), lockOf({ pid: process.pid, host: hostname() }));
+  const live = uhop('run', ...grid, '--out', dir);
+  assert.equal(live.code, 2);
+  assert.match(live.stderr, new RegExp(`being written by uhop \\(pid ${process.pid} on ${hostname()}, since 2025-01-01T00:00:00.000Z: uhop run x.json\\)`));
+  assert.equal(uhop('report', dir).code, 2, 'report waits for the writer too');
+  writeFileSync(join(dir, 'uhop.lock'), lockOf({ pid: process.pid, host: 'another-host' }));
+  assert.equal(uhop('run', ...grid, '--out', dir).code, 2, 'a lock of another machine is never taken over');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(join(dir, 'uhop.lock'), lockOf({ pid: dead, host: hostname() }));
+  const takeover = uhop('run', ...grid, '--out', dir);
+  assert.equal(takeover.code, 0, takeover.stderr);
+  assert.equal(existsSync(join(dir, 'uhop.lock')), false, 'released after the run');
+  assert.equal(readFileSync(join(dir, 'cells.csv'), 'utf8'), reference);
+});
+
+const otherModels = ['--set', 'models=[{"name":"softmax","separation":"softmax"},{"name":"sparsemax + U-Hop+","separation":"sparsemax","featureMap":true}]'];
+
+test('one folder, one config: another config is refused (also with --force), a larger grid of the same config computes only its new cells', () => {
+  const dir = join(work, 'one-config');
+  cpSync(unsharded, dir, { recursive: true });
+  const before = readFileSync(join(dir, 'config.resolved.json'), 'utf8');
+  for (const extra of [[], ['--force']]) {
+    const refused = uhop('run', ...grid, ...otherModels, '--set', 'retrieval.steps=5', '--out', dir, ...extra);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /holds the cells of another config: models, retrieval\.steps differ from its config\.resolved\.json/);
+    assert.match(refused.stderr, /--out/);
+  }
+  assert.equal(readFileSync(join(dir, 'config.resolved.json'), 'utf8'), before);
+  assert.equal(readFileSync(join(dir, 'cells.csv'), 'utf8'), reference);
+  const relabelled = uhop('run', ...grid, '--set', 'name=renamed', '--set', 'figures=["error-vs-M","error-vs-logit-scale"]', '--out', dir);
+  assert.equal(relabelled.code, 0, 'labels and reporting options may change');
+  const extended = uhop('run', ...grid.filter((a) => a !== '--quiet'), '--set', 'seeds=3', '--out', dir);
+  assert.equal(extended.code, 0, extended.stderr);
+  assert.match(extended.stderr, /4 cached, 2 to run/);
+  assert.equal(readFileSync(join(dir, 'cells.csv'), 'utf8').trim().split('\n').length, 1 + 6 * 6);
+});
+
+test('two runs of different configs started together on one folder: one writes it, the other is refused', async () => {
+  const dir = join(work, 'race');
+  const start = (extra: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['bin/uhop', 'run', ...grid, ...extra, '--out', dir]);
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+  const outcomes = await Promise.all([start([]), start(otherModels)]);
+  assert.deepEqual(outcomes.map((o) => o.code).sort(), [0, 2], outcomes.map((o) => o.stderr).join('\n'));
+  const winner = outcomes.findIndex((o) => o.code === 0);
+  const models = new Set(readFileSync(join(dir, 'cells.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]));
+  assert.equal(models.size, winner === 0 ? 6 : 2, 'the tables are of the run that wrote the folder');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'config.resolved.json'), 'utf8')).models.length, models.size);
 });

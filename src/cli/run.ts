@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
+import { folderConflict } from '../runs/folderConfig.ts';
 import { progressReporter, reportDamaged } from './progress.ts';
 import { describeConfig } from './describe.ts';
 import { describeCell } from '../experiments/cellIdentity.ts';
@@ -20,7 +21,7 @@ export interface RunOptions {
   dataDir?: string;
 }
 
-function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
+function describePlan(config: ResolvedConfig, plan: SweepPlan, conflict: string | null): string {
   const pending = plan.cells.filter((cell) => !cell.cached);
   const costs = pending.map((cell) => cellCost(config, cell, plan.data.dim));
   const flops = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0);
@@ -32,6 +33,7 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan): string {
     describeConfig(config),
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
     `${(flops / 1e9).toFixed(1)} GFLOP to run, ${time}`,
+    ...(conflict ? [`note: a run would be refused: ${conflict}; use --out`] : []),
     ...plan.cells.map(
       (cell) => `  ${describeCell(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.damaged ? 'damaged, will recompute' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
@@ -51,7 +53,8 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);
   if (options.dryRun) {
-    console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir })));
+    const plan = await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir });
+    console.log(describePlan(config, plan, folderConflict(directory, config)));
     return;
   }
   const startedAt = new Date();

@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import { processAlive } from './folderLock.ts';
 import { cachedCellSchema, failedCellSchema, readCellFile, type CellRead } from './cellFile.ts';
 
 export type { CachedCell, FailedCell } from '../experiments/records.ts';
@@ -46,15 +47,6 @@ export function readFailedCell(resultsDir: string, key: string): CellRead<Failed
 
 /** The cell file's path relative to its results folder, for messages. */
 export const cellFileName = (key: string, failed = false) => join('cells', failed ? `${key}.failed.json` : `${key}.json`);
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes temporary files (`<name>.<pid>.tmp`) left by killed runs; a live run's are kept. */
 export function removeStaleTemporaries(resultsDir: string): void {

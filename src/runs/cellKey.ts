@@ -59,11 +59,21 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What determines one cell: the config without its labels, reporting options and grid lists, plus M and seed. */
+/**
+ * What every cell of a config shares: the config without its labels (name, description,
+ * baseline), its reporting options (figures, metrics.phaseTarget) and its grid axes.
+ */
+export function sharedSettings(config: ResolvedConfig): Record<string, unknown> & { featureMap: Record<string, unknown> } {
+  const { name: _n, description: _d, $schema: _s, baseline: _b, figures: _f, memories: _m, seeds: _seeds, ...settings } = config;
+  const { phaseTarget: _p, ...metrics } = config.metrics;
+  const { dim: _dim, ...featureMap } = config.featureMap;
+  return { ...settings, metrics, featureMap };
+}
+
+/** What determines one cell: the shared settings plus its M, D_Φ and seed. */
 export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<string, unknown> {
-  const { name: _n, description: _d, $schema: _s, baseline: _b, memories: _m, seeds: _seeds, ...settings } = config;
-  const featureMap = { ...config.featureMap, dim: cell.featureDim ?? null };
-  return { ...settings, featureMap, memories: cell.memories, seed: cell.seed };
+  const shared = sharedSettings(config);
+  return { ...shared, featureMap: { ...shared.featureMap, dim: cell.featureDim ?? null }, memories: cell.memories, seed: cell.seed };
 }
 
 export function cellKey(config: ResolvedConfig, cell: CellKey, data: PoolFingerprint, backend: string): string {

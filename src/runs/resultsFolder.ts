@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { Manifest } from './provenance.ts';
-import { canonicalJson } from './cellKey.ts';
 import { cellFileName, cellsFolder, readCachedCell, readFailedCell, type CachedCell, type FailedCell } from './cache.ts';
 import { expandCells } from './grid.ts';
+import { claimFolderFor, differingPaths } from './folderConfig.ts';
 import { cellIdentity } from '../experiments/cellIdentity.ts';
 
 export interface ResultsFolder {
@@ -72,8 +72,11 @@ export function mergeResultsFolders(directories: string[], out: string): Omit<Re
   const sources = directories.map(readResultsFolder);
   const [first] = sources;
   for (const source of sources.slice(1)) {
-    if (canonicalJson(source.config) !== canonicalJson(first.config)) {
-      throw new UserError(`${source.directory}: its config.resolved.json differs from ${first.directory}'s; only shards of one config can be merged`);
+    const differing = differingPaths(first.config, source.config);
+    if (differing.length) {
+      throw new UserError(
+        `${source.directory}: its config.resolved.json differs from ${first.directory}'s (${differing.slice(0, 8).join(', ')}); only shards of one config can be merged`,
+      );
     }
     if (source.manifest.mathVersion !== first.manifest.mathVersion) {
       throw new UserError(
@@ -81,6 +84,7 @@ export function mergeResultsFolders(directories: string[], out: string): Omit<Re
       );
     }
   }
+  claimFolderFor(out, first.config);
   mkdirSync(cellsFolder(out), { recursive: true });
   const byCell = new Map<string, CachedCell>();
   for (const source of sources) {
