@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cellIdentity, describeCell } from '../src/experiments/cellIdentity.ts';
@@ -18,6 +18,7 @@ function uhop(...args: string[]) {
 const grid = ['configs/metastable-synthetic.json', '--set', 'seeds=2', '--set', 'featureMap.dim=[3,5]', '--set', 'queries.count=50', '--workers', '1', '--quiet'];
 
 const unsharded = join(work, 'unsharded');
+const shardDirs = [1, 2].map((i) => join(work, `dims-shard${i}`));
 let reference = '';
 
 test('cell identity: cells that differ in D_Φ or in a swept value differ; the seed can be left out', () => {
@@ -39,7 +40,7 @@ test('shards of a D_Φ grid merged equal the unsharded run (no cells collapsed, 
   reference = readFileSync(join(unsharded, 'cells.csv'), 'utf8');
   const dims = reference.trim().split('\n').slice(1).map((line) => line.split(',')[4]);
   assert.deepEqual([...new Set(dims)].sort(), ['3', '5']);
-  const shards = [1, 2].map((i) => join(work, `dims-shard${i}`));
+  const shards = shardDirs;
   shards.forEach((dir, i) => assert.equal(uhop('run', ...grid, '--shard', `${i + 1}/2`, '--out', dir).code, 0));
   const merged = join(work, 'dims-merged');
   const merge = uhop('merge', ...shards, '--out', merged);
@@ -151,4 +152,53 @@ test('two runs of different configs started together on one folder: one writes i
   const models = new Set(readFileSync(join(dir, 'cells.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]));
   assert.equal(models.size, winner === 0 ? 6 : 2, 'the tables are of the run that wrote the folder');
   assert.equal(JSON.parse(readFileSync(join(dir, 'config.resolved.json'), 'utf8')).models.length, models.size);
+});
+
+test('merge refuses an incomplete shard set (exit 2, naming the missing shards) unless --partial', () => {
+  const refused = uhop('merge', shardDirs[0], '--out', join(work, 'half'));
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /incomplete shard set: shard 2\/2 missing \(2 of the grid's 4 cells are in none of these folders\).*--partial/);
+  assert.equal(existsSync(join(work, 'half', 'cells.csv')), false);
+  const partial = uhop('merge', shardDirs[0], '--out', join(work, 'half'), '--partial');
+  assert.equal(partial.code, 0, partial.stderr);
+  assert.equal(readFileSync(join(work, 'half', 'cells.csv'), 'utf8').trim().split('\n').length, 1 + 2 * 6);
+  assert.equal(uhop('merge', shardDirs[1], unsharded, '--out', join(work, 'with-unsharded')).code, 0, 'an unsharded folder holds every cell');
+});
+
+test('merge copies failed cells too; failed.csv goes once no cell has failed (run and report)', () => {
+  const shard = join(work, 'shard-with-failure');
+  cpSync(shardDirs[1], shard, { recursive: true });
+  const [name] = cellFilesOf(shard);
+  const key = name.slice(0, -'.json'.length);
+  const cell = JSON.parse(readFileSync(join(shard, 'cells', name), 'utf8'));
+  rmSync(join(shard, 'cells', name));
+  const failure = { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim, key, error: 'model "softmax": non-finite retrieval state', failedAt: '2025-01-01T00:00:00.000Z' };
+  writeFileSync(join(shard, 'cells', `${key}.failed.json`), JSON.stringify(failure));
+  const merged = join(work, 'merged-with-failure');
+  const merge = uhop('merge', shardDirs[0], shard, '--out', merged);
+  assert.equal(merge.code, 0, merge.stderr);
+  assert.match(merge.stdout, /3 cells, 1 failed/);
+  assert.ok(existsSync(join(merged, 'cells', `${key}.failed.json`)));
+  assert.match(readFileSync(join(merged, 'failed.csv'), 'utf8'), new RegExp(`${cell.memories},${cell.featureDim},${cell.seed},${key},"model ""softmax""`));
+  assert.match(readFileSync(join(merged, 'report.md'), 'utf8'), new RegExp(`\\| M=10, D_Φ=${cell.featureDim}, seed=${cell.seed} \\| model "softmax"`));
+  const retried = uhop('run', ...grid, '--out', merged);
+  assert.equal(retried.code, 0, retried.stderr);
+  assert.equal(existsSync(join(merged, 'failed.csv')), false, 'run removes it');
+  assert.equal(existsSync(join(merged, 'cells', `${key}.failed.json`)), false);
+  assert.equal(readFileSync(join(merged, 'cells.csv'), 'utf8'), reference);
+  writeFileSync(join(merged, 'failed.csv'), 'memories,seed\n10,1\n');
+  assert.equal(uhop('report', merged).code, 0);
+  assert.equal(existsSync(join(merged, 'failed.csv')), false, 'report removes it');
+});
+
+test('a merge killed mid-copy leaves no partial cell file under its final name', () => {
+  const out = join(work, 'merge-killed');
+  const run = spawnSync(process.execPath, ['--import', './test/killMidCellWrite.mjs', 'bin/uhop', 'merge', ...shardDirs, '--out', out], { encoding: 'utf8' });
+  assert.equal(run.signal, 'SIGKILL', 'killed in its first cell write');
+  const finals = readdirSync(join(out, 'cells')).filter((f) => f.endsWith('.json'));
+  assert.deepEqual(finals, [], `no cell under its final name: ${finals.join(', ')}`);
+  const merge = uhop('merge', ...shardDirs, '--out', out);
+  assert.equal(merge.code, 0, merge.stderr);
+  assert.equal(readFileSync(join(out, 'cells.csv'), 'utf8'), reference);
+  assert.deepEqual(readdirSync(join(out, 'cells')).filter((f) => f.endsWith('.tmp')), [], 'the killed merge\'s temporary file is gone');
 });

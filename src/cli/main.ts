@@ -74,6 +74,7 @@ program
   .description('combine the results folders of shards of one config into one folder')
   .argument('<dirs...>', 'results folders (e.g. of uhop run --shard i/n)')
   .requiredOption('-o, --out <dir>', 'merged results folder')
+  .option('--partial', 'merge even when shards are missing (their cells are left out of the tables)')
   .action(lazy(() => import('./results.ts'), 'mergeCommand'));
 
 const data = program.command('data').description('datasets: what is on disk, and downloading them (only when asked)');

@@ -16,10 +16,10 @@ export async function reportCommand(directory: string): Promise<void> {
   console.log(`${folder.config.name}: tables, plots and report.md rewritten from ${folder.cells.length} stored cells in ${directory}`);
 }
 
-export async function mergeCommand(directories: string[], options: { out: string }): Promise<void> {
+export async function mergeCommand(directories: string[], options: { out: string; partial?: boolean }): Promise<void> {
   const out = resolve(options.out);
   await withFolderLock(out, async () => {
-    const merged = mergeResultsFolders(directories.map((d) => resolve(d)), out);
+    const merged = mergeResultsFolders(directories.map((d) => resolve(d)), out, { partial: options.partial });
     const backends = [...new Set(merged.sources.map((s) => s.manifest.backend.label))];
     if (backends.length > 1) console.error(`uhop: note: the shards ran on different backends (${backends.join(', ')}); each cell records its own`);
     const first = merged.sources[0].manifest;

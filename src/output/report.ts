@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { FailedCell } from '../experiments/records.ts';
 import type { Manifest } from './manifest.ts';
+import { describeCell } from '../experiments/cellIdentity.ts';
 
 const captions: Record<string, string> = {
   'error-vs-M.png': 'retrieval error vs M',
@@ -30,8 +31,8 @@ export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summa
   ];
   if (config.description) lines.splice(1, 0, '', config.description);
   if (failed.length) {
-    lines.push('## Failed cells (retried by the next `uhop run`)', '', '| M | seed | error |', '| ---: | ---: | --- |');
-    for (const cell of failed) lines.push(`| ${cell.memories} | ${cell.seed} | ${cell.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
+    lines.push('## Failed cells (retried by the next `uhop run`)', '', '| cell | error |', '| --- | --- |');
+    for (const cell of failed) lines.push(`| ${describeCell(cell)} | ${cell.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
     lines.push('');
   }
   lines.push('## Resolved config', '', '<details><summary>config.resolved.json</summary>', '', '```json', JSON.stringify(config, null, 2), '```', '', '</details>', '');

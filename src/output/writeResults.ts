@@ -1,4 +1,5 @@
 /** Writes the tables, plots and report of a results folder from its cells, every file atomically. */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
@@ -84,11 +85,13 @@ export async function writeResults(
   }
   if (config.metrics.perQuery) files['queries.csv'] = queriesCsv(cells.flatMap((cell) => cell.queries ?? []));
   if (failed.length) {
-    files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });
+    files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'featureDim', 'seed', 'key', 'error', 'failedAt'] });
   }
   const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
   const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
   files['report.md'] = reportMarkdown(config, manifest, [summary, ...extra].join('\n'), failed, figures);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
+  // a failed.csv of an earlier run goes once no cell has failed
+  if (!failed.length) rmSync(join(directory, 'failed.csv'), { force: true });
   return Object.keys(files).map((name) => join(directory, name));
 }

@@ -15,8 +15,10 @@ export type { CellRead } from './cellFile.ts';
 
 
 export const cellsFolder = (resultsDir: string) => join(resultsDir, 'cells');
-const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.json`);
-const failedPath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.failed.json`);
+/** The name of a cell's file in cells/. */
+export const cellFileName = (key: string, failed = false) => (failed ? `${key}.failed.json` : `${key}.json`);
+const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), cellFileName(key));
+const failedPath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), cellFileName(key, true));
 
 /**
  * A finished cell, if its file is there and whole; `models`: the config's model names, which the
@@ -44,9 +46,6 @@ export function writeFailedCell(resultsDir: string, cell: FailedCell): void {
 export function readFailedCell(resultsDir: string, key: string): CellRead<FailedCell> {
   return readCellFile(failedPath(resultsDir, key), key, failedCellSchema);
 }
-
-/** The cell file's path relative to its results folder, for messages. */
-export const cellFileName = (key: string, failed = false) => join('cells', failed ? `${key}.failed.json` : `${key}.json`);
 
 /** Removes temporary files (`<name>.<pid>.tmp`) left by killed runs; a live run's are kept. */
 export function removeStaleTemporaries(resultsDir: string): void {

@@ -1,6 +1,24 @@
-/** Expands a config into its cells: one per memory count M × D_Φ × seed (models stay together). */
+/** Expands a config into its cells (one per memory count M × D_Φ × seed; models stay together) and splits them into shards. */
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { UserError } from '../errors.ts';
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw new UserError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
+  return { index, count };
+}
+
+/** A shard holds every n-th cell of the grid order, starting at its i-th. */
+export const inShard = (index: number, shard: Shard) => index % shard.count === shard.index - 1;
 
 export function expandCells(config: ResolvedConfig): CellKey[] {
   const dims = config.featureMap.dim ?? [null];

@@ -10,7 +10,9 @@ import { initBackend, type BackendInfo } from '../backend/select.ts';
 import { loadPool } from '../data/registry.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
-import { expandCells } from './grid.ts';
+import { expandCells, inShard, type Shard } from './grid.ts';
+
+export { parseShard, type Shard } from './grid.ts';
 import { cellKey } from './cellKey.ts';
 import {
   readCachedCell,
@@ -25,12 +27,6 @@ import { runCellTask } from './runOneCell.ts';
 import { cellCost } from './cost.ts';
 import { WorkerPool } from './workerPool.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
-
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
 
 export interface PlannedCell extends CellKey {
   key: string;
@@ -74,14 +70,6 @@ export interface SweepResult {
   workers: number;
 }
 
-export function parseShard(text: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) throw new UserError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
-  return { index, count };
-}
-
 /** The cells of a config (or of one shard: every n-th cell of the grid order), with their cache state. */
 export async function planSweep(
   config: ResolvedConfig,
@@ -97,7 +85,7 @@ export async function planSweep(
   const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
   const models = config.models.map((model) => model.name);
   const cells = expandCells(config)
-    .filter((_, index) => !shard || index % shard.count === shard.index - 1)
+    .filter((_, index) => !shard || inShard(index, shard))
     .map((cell) => {
       const key = cellKey(config, cell, identity, backend.label);
       const stored = force ? null : readCachedCell(resultsDir, key, models);
