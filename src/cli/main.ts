@@ -34,6 +34,7 @@ program
   .argument('<config>', 'config file, e.g. configs/mnist.json')
   .option('-o, --out <dir>', 'results folder (default: results/<name>)')
   .option('-s, --set <key=value>', 'override a config field, value parsed as JSON (repeatable)', collect, [])
+  .option('--sweep <path=[values]>', 'make a config field a grid axis, values as a JSON list, e.g. retrieval.beta=[0.5,1,2] (repeatable)', collect, [])
   .option('-w, --workers <n>', 'cells run in parallel worker threads (default: number of cores)')
   .option('--shard <i/n>', 'run only every n-th cell, starting at the i-th (for job arrays; combine with uhop merge)')
   .option('--force', 're-run cells that are already in the results folder')
@@ -48,6 +49,7 @@ sweep resumes where it stopped. Failed cells are recorded and retried on the nex
 
 Examples:
   uhop run configs/mnist.json --out /tmp/r --set seeds=3 --set memories=[10,100]
+  uhop run configs/mnist.json --sweep 'retrieval.beta=[0.5,1,2]' --set 'seeds="1..5"'
   uhop run configs/mnist.json --workers 2
   uhop run configs/mnist.json --shard 2/8 --out results/mnist-shard2`,
   )
@@ -58,9 +60,10 @@ program
   .description('check a config and show what it would run')
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
-  .action(async (path: string, options: { set: string[] }) => {
+  .option('--sweep <path=[values]>', 'make a config field a grid axis (repeatable)', collect, [])
+  .action(async (path: string, options: { set: string[]; sweep: string[] }) => {
     const { describeConfig } = await import('./describe.ts');
-    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set))}`);
+    console.log(`ok: ${path}\n${describeConfig(loadConfig(path, options.set, options.sweep))}`);
   });
 
 program

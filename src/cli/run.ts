@@ -13,6 +13,7 @@ import { describeCell } from '../experiments/cellIdentity.ts';
 export interface RunOptions {
   out?: string;
   set: string[];
+  sweep: string[];
   dryRun?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -48,7 +49,7 @@ function parseWorkers(text: string | undefined): number | undefined {
 }
 
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
-  const config = loadConfig(configPath, options.set);
+  const config = loadConfig(configPath, options.set, options.sweep);
   const directory = resolve(options.out ?? join('results', config.name));
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const workers = parseWorkers(options.workers);

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { resolveConfig, type ResolvedConfig } from './parity.ts';
 import { UserError } from '../errors.ts';
+import { checkSweep, withSweepOptions } from './sweep.ts';
 
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
@@ -69,11 +70,15 @@ export function validateConfig(raw: unknown, source: string): Config {
   return parsed.data;
 }
 
-export function loadConfig(path: string, overrides: string[] = []): ResolvedConfig {
+/** `sweeps`: `--sweep path=[values]` axes, added to the config's `sweep`. */
+export function loadConfig(path: string, overrides: string[] = [], sweeps: string[] = []): ResolvedConfig {
   let raw = readConfigFile(path);
   for (const assignment of overrides) {
     const { path: keys, value } = parseOverride(assignment);
     raw = applyOverride(raw, keys, value);
   }
-  return resolveConfig(validateConfig(raw, path));
+  raw = withSweepOptions(raw, sweeps);
+  const config = validateConfig(raw, path);
+  checkSweep(raw, config, path);
+  return resolveConfig(config);
 }

@@ -40,9 +40,19 @@ export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds'> 
 /** Default learning rates of the official scripts: lr 10 (max loss), 1 (average), 0.1 (U-Hop+ MNIST, Adam). */
 const officialLearningRate = { max: 10, average: 1, 'uhop-plus': 0.1 } as const;
 
+/** `n` → 1..n, `"a..b"` → a..b, a list as it is. */
+function seedList(seeds: Config['seeds']): number[] {
+  if (typeof seeds === 'number') return Array.from({ length: seeds }, (_, i) => i + 1);
+  if (typeof seeds === 'string') {
+    const [from, to] = seeds.split('..').map(Number);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  }
+  return seeds;
+}
+
 export function resolveConfig(config: Config): ResolvedConfig {
   const defaults: Defaults = parityDefaults[config.parity];
-  const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i + 1) : config.seeds;
+  const seeds = seedList(config.seeds);
   return {
     ...config,
     seeds,

@@ -4,6 +4,7 @@
  * goes through here, so that one more axis is one more entry of `sweep`, never one more
  * hand-written template string that forgets it.
  */
+import { stableJson } from '../config/jsonPaths.ts';
 
 /** A value of a swept config path, as it stands in the config (a number, string, boolean or object). */
 export type SweepValue = unknown;
@@ -23,18 +24,6 @@ export type Located = ({ M: number } | { memories: number }) & {
 };
 
 const memoriesOf = (cell: Located): number => ('M' in cell ? cell.M : cell.memories);
-
-/** JSON with object keys sorted, so that equal values give equal text. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The axis values of a cell, grid axes first, then swept paths in sorted order. */
 function axisValues(cell: Located): Array<[string, unknown]> {

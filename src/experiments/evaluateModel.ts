@@ -131,7 +131,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     notConverged: converged.none,
     supportHistogram: supportHistogram(sizes),
   };
-  const timing = { model: model.name, M: cell.memories, seed: cell.seed, stageIMs: learned ? stage.ms : 0, retrievalMs: performance.now() - started };
+  const timing = { model: model.name, M: cell.memories, seed: cell.seed, featureDim, stageIMs: learned ? stage.ms : 0, retrievalMs: performance.now() - started };
   const queries: QueryRow[] = config.metrics.perQuery
     ? Array.from(errors, (error, q) => ({
         model: model.name,

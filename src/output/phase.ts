@@ -6,11 +6,14 @@
 import { linearRegression, linearRegressionLine, mean, rSquared } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
-import { cellIdentity } from '../experiments/cellIdentity.ts';
+import { cellIdentity, type SweepValues } from '../experiments/cellIdentity.ts';
+import { settingLabels } from './tables.ts';
 
 export interface PhaseCell {
+  /** The model, with the swept values when they vary (one diagram each). */
   model: string;
   M: number;
+  sweep?: SweepValues;
   featureDim: number;
   success: number;
   metastable: number;
@@ -33,9 +36,11 @@ export function phaseCells(records: ModelRecord[]): PhaseCell[] {
     const key = `${r.model}\u0000${cellIdentity(r, { without: ['seed'] })}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const labelOf = settingLabels(records, ['featureDim']);
   return [...groups.values()].map((group) => ({
-    model: group[0].model,
+    model: labelOf(group[0]),
     M: group[0].M,
+    ...(group[0].sweep ? { sweep: group[0].sweep } : {}),
     featureDim: group[0].featureDim,
     success: mean(group.map((r) => r.successRate)),
     metastable: mean(group.map((r) => r.metastableShare)),

@@ -21,7 +21,7 @@ export function chartFrame(title: string, values: object[]) {
 
 export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevelSpec {
   const data = rows.map((r) => ({
-    model: r.model,
+    model: r.label,
     M: r.M,
     mean: r.mean,
     // ±1 std bars, cut at 0 (errors are non-negative); a single seed has no spread
@@ -43,7 +43,7 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
     axis: { values: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
     title: 'retrieval error, mean ± std over seeds (symlog)',
   };
-  const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.model))], legend: { labelLimit: 400 } };
+  const color = { field: 'model', type: 'nominal' as const, title: 'model', sort: [...new Set(rows.map((r) => r.label))], legend: { labelLimit: 400 } };
   return {
     ...chartFrame(title, data),
     layer: [
@@ -59,8 +59,8 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
  * baseline sits; one that separates memories better sits lower at the same scale.
  */
 export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLevelSpec {
-  const data = rows.filter((r) => r.logitScale > 0).map((r) => ({ model: r.model, M: r.M, mean: r.mean, logitScale: r.logitScale }));
-  const models = [...new Set(rows.map((r) => r.model))];
+  const data = rows.filter((r) => r.logitScale > 0).map((r) => ({ model: r.label, M: r.M, mean: r.mean, logitScale: r.logitScale }));
+  const models = [...new Set(rows.map((r) => r.label))];
   return {
     ...chartFrame(title, data),
     mark: { type: 'line', point: true },

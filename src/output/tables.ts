@@ -1,11 +1,11 @@
-/** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
+/** Tables of a run: per-cell records, per model × setting summaries, as CSV and Markdown (one column per swept path). */
 import { stringify } from 'csv-stringify/sync';
 import type { ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/cell.ts';
 import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
 import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import { bootstrapMeanInterval } from '../metrics/bootstrap.ts';
-import { cellIdentity, compareCells, sweepAxes } from '../experiments/cellIdentity.ts';
+import { cellIdentity, compareCells, constantAxes, formatSweepValue, sweepAxes, type Located, type SweepValues } from '../experiments/cellIdentity.ts';
 
 export const cellColumns: Array<keyof ModelRecord> = [
   'model',
@@ -47,10 +47,16 @@ export const cellColumns: Array<keyof ModelRecord> = [
 ];
 
 export interface SummaryRow extends Summary {
-  /** The model's name, with its D_Φ when the config has a D_Φ grid. */
+  /** The model's name, with its D_Φ when the config has a D_Φ grid (the CSV's model column). */
   model: string;
+  /** The model's name as configured. */
+  modelName: string;
+  /** The model with every axis that varies (D_Φ, swept values): one line or table row each. */
+  label: string;
   featureDim: number;
   M: number;
+  /** The setting's swept values (configs with a sweep). */
+  sweep?: SweepValues;
   /** Means over seeds of the per-cell rates. */
   exactRate: number;
   successRate: number;
@@ -62,11 +68,14 @@ export interface SummaryRow extends Summary {
   supportHistogram: number[];
 }
 
-/** One model against the baseline at one M, on the seeds both have. */
+/** One model against the baseline at one setting, on the seeds both have. */
 export interface PairedRow {
   model: string;
+  /** As SummaryRow.label. */
+  label: string;
   baseline: string;
   M: number;
+  sweep?: SweepValues;
   n: number;
   /** Mean over seeds of (model error − baseline error); negative = the model is better. */
   meanDiff: number;
@@ -76,20 +85,33 @@ export interface PairedRow {
   winShare: number;
 }
 
-function toCsv(rows: object[], columns: string[]): string {
-  return stringify(rows as Record<string, unknown>[], {
+type Column = string | { key: string; header: string };
+
+/**
+ * CSV with the given columns, and after the column `after` one column per swept path (named by
+ * the path, e.g. "retrieval.beta"); without a sweep the file is exactly as before sweeps existed.
+ */
+export function toCsv(rows: Array<object & { sweep?: SweepValues }>, columns: string[], after = 'seed'): string {
+  const paths = sweepAxes(rows as Located[]).map((axis) => axis.path);
+  const swept: Column[] = paths.map((path, i) => ({ key: `sweep${i}`, header: path }));
+  const at = columns.indexOf(after) + 1;
+  const all: Column[] = [...columns.slice(0, at), ...swept, ...columns.slice(at)];
+  const flat = paths.length
+    ? rows.map((row) => ({ ...row, ...Object.fromEntries(paths.map((path, i) => [`sweep${i}`, formatSweepValue(row.sweep?.[path] ?? '')])) }))
+    : rows;
+  return stringify(flat as Record<string, unknown>[], {
     header: true,
-    columns,
+    columns: all,
     cast: { boolean: (value) => String(value), number: (value) => String(value) },
   });
 }
 
 export function cellsCsv(records: ModelRecord[]): string {
-  return toCsv(records, cellColumns);
+  return toCsv(records, cellColumns, 'featureDim');
 }
 
 export function timingsCsv(timings: ModelTiming[]): string {
-  return toCsv(timings, ['model', 'M', 'seed', 'stageIMs', 'retrievalMs']);
+  return toCsv(timings, ['model', 'M', 'seed', 'featureDim', 'stageIMs', 'retrievalMs'], 'featureDim');
 }
 
 /** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */
@@ -97,6 +119,26 @@ export function modelLabel(record: Pick<ModelRecord, 'model' | 'featureDim'>, re
   const dims = new Set(records.map((r) => r.featureDim));
   return dims.size > 1 ? `${record.model} · D_Φ = ${record.featureDim}` : record.model;
 }
+
+/** The axes that vary over `records` (D_Φ, swept values; not those in `without`) in words, per record: ["D_Φ = 5", "retrieval.beta = 2"]. */
+export function varyingAxes(records: ModelRecord[], without: string[] = []): (record: ModelRecord) => string[] {
+  const constant = new Set([...constantAxes(records), ...without]);
+  return (record) => {
+    const parts: string[] = [];
+    if (!constant.has('featureDim')) parts.push(`D_Φ = ${record.featureDim}`);
+    for (const [path, value] of Object.entries(record.sweep ?? {})) if (!constant.has(path)) parts.push(`${path} = ${formatSweepValue(value)}`);
+    return parts;
+  };
+}
+
+/** Labels: the model with every axis that varies over `records`, except those in `without`. */
+export function settingLabels(records: ModelRecord[], without: string[] = []): (record: ModelRecord) => string {
+  const axes = varyingAxes(records, without);
+  return (record) => [record.model, ...axes(record)].join(' · ');
+}
+
+/** Extra words for a bootstrap stream, so that settings with other swept values draw their own. */
+const sweptStream = (record: ModelRecord) => (record.sweep ? `/${cellIdentity(record, { without: ['M', 'featureDim', 'seed'] })}` : '');
 
 /** Records grouped by model and setting (every axis but the seed); models in first-seen (config) order, then the settings in grid order. */
 function byModelAndSetting(records: ModelRecord[]): ModelRecord[][] {
@@ -116,13 +158,17 @@ function meanHistogram(group: ModelRecord[]): number[] {
 
 /** Per model × M statistics of the error over seeds, with a 95 % bootstrap interval of the mean. */
 export function summaryRows(records: ModelRecord[]): SummaryRow[] {
+  const labelOf = settingLabels(records);
   return byModelAndSetting(records).map((group) => {
-    const { model, M, featureDim } = group[0];
+    const { model, M, featureDim, sweep } = group[0];
     return {
       model: modelLabel(group[0], records),
+      modelName: model,
+      label: labelOf(group[0]),
       featureDim,
       M,
-      ...summarize(group.map((r) => r.error), `summary/${model}/${featureDim}/${M}`),
+      ...(sweep ? { sweep } : {}),
+      ...summarize(group.map((r) => r.error), `summary/${model}/${featureDim}/${M}${sweptStream(group[0])}`),
       exactRate: mean(group.map((r) => r.exactRate)),
       successRate: mean(group.map((r) => r.successRate)),
       logitScale: median(group.map((r) => r.logitScale)),
@@ -133,27 +179,52 @@ export function summaryRows(records: ModelRecord[]): SummaryRow[] {
 }
 
 export function summaryCsv(rows: SummaryRow[]): string {
-  return toCsv(rows, ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
+  return toCsv(
+    rows,
+    ['model', 'featureDim', 'M', 'n', 'mean', 'std', 'median', 'min', 'max', 'ciLow', 'ciHigh', 'exactRate', 'successRate', 'logitScale', 'metastableShare'],
+    'M',
+  );
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
 export function pairedRows(records: ModelRecord[], baseline: string): PairedRow[] {
   const cellOf = (r: ModelRecord) => cellIdentity(r);
+  const labelOf = settingLabels(records);
   const baselineError = new Map(records.filter((r) => r.model === baseline).map((r) => [cellOf(r), r.error]));
   return byModelAndSetting(records.filter((r) => r.model !== baseline)).flatMap((group) => {
-    const { model, M, featureDim } = group[0];
+    const { model, M, featureDim, sweep } = group[0];
     const diffs = group.filter((r) => baselineError.has(cellOf(r))).map((r) => r.error - baselineError.get(cellOf(r))!);
     if (diffs.length === 0) return [];
-    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${featureDim}/${M}`);
-    const label = modelLabel(group[0], records);
-    return [{ model: label, baseline, M, n: diffs.length, meanDiff: mean(diffs), ciLow, ciHigh, winShare: diffs.filter((d) => d < 0).length / diffs.length }];
+    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${featureDim}/${M}${sweptStream(group[0])}`);
+    return [
+      {
+        model: modelLabel(group[0], records),
+        label: labelOf(group[0]),
+        baseline,
+        M,
+        ...(sweep ? { sweep } : {}),
+        n: diffs.length,
+        meanDiff: mean(diffs),
+        ciLow,
+        ciHigh,
+        winShare: diffs.filter((d) => d < 0).length / diffs.length,
+      },
+    ];
   });
 }
 
 /** Long format: one row per model × cell × ‖p‖ bucket. */
 export function metastableCsv(records: ModelRecord[]): string {
   const rows = records.flatMap((r) =>
-    r.supportHistogram.map((share, k) => ({ model: r.model, featureDim: r.featureDim, M: r.M, seed: r.seed, size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k), share })),
+    r.supportHistogram.map((share, k) => ({
+      model: r.model,
+      featureDim: r.featureDim,
+      M: r.M,
+      seed: r.seed,
+      ...(r.sweep ? { sweep: r.sweep } : {}),
+      size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k),
+      share,
+    })),
   );
   return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'size', 'share']);
 }
@@ -170,7 +241,7 @@ export function traceCsv(rows: TraceRow[]): string {
 export function metastableMarkdown(rows: SummaryRow[]): string {
   const sizes = [...Array.from({ length: HISTOGRAM_MAX + 1 }, (_, k) => String(k)), `>${HISTOGRAM_MAX}`];
   const header = ['model', 'M', ...sizes.map((k) => (k.startsWith('>') ? `‖p‖ ${k.replace('>', '> ')}` : `‖p‖ = ${k}`))];
-  const body = rows.map((r) => [r.model, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
+  const body = rows.map((r) => [r.label, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
   return [
     '# Metastable states',
     '',
@@ -182,7 +253,7 @@ export function metastableMarkdown(rows: SummaryRow[]): string {
 }
 
 export function pairedCsv(rows: PairedRow[]): string {
-  return toCsv(rows, ['model', 'baseline', 'M', 'n', 'meanDiff', 'ciLow', 'ciHigh', 'winShare']);
+  return toCsv(rows, ['model', 'baseline', 'M', 'n', 'meanDiff', 'ciLow', 'ciHigh', 'winShare'], 'M');
 }
 
 const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
@@ -192,21 +263,21 @@ function markdownTable(header: string[], body: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...body.map(line)].join('\n');
 }
 
-/** Rows = models, columns = M, cells from `cell` (blank where a model has no row at that M). */
-function pivot<R extends { model: string; M: number }>(rows: R[], cell: (row: R) => string): { header: string[]; body: string[][] } {
-  const models = [...new Set(rows.map((r) => r.model))];
+/** Rows = models (with the other varying axes), columns = M, cells from `cell` (blank where a model has no row at that M). */
+function pivot<R extends { label: string; M: number }>(rows: R[], cell: (row: R) => string): { header: string[]; body: string[][] } {
+  const labels = [...new Set(rows.map((r) => r.label))];
   const memoryCounts = [...new Set(rows.map((r) => r.M))].sort((a, b) => a - b);
-  const body = models.map((model) => [
-    model,
+  const body = labels.map((label) => [
+    label,
     ...memoryCounts.map((M) => {
-      const row = rows.find((r) => r.model === model && r.M === M);
+      const row = rows.find((r) => r.label === label && r.M === M);
       return row ? cell(row) : '';
     }),
   ]);
   return { header: ['model', ...memoryCounts.map((M) => `M = ${M}`)], body };
 }
 
-function pivotTable<R extends { model: string; M: number }>(rows: R[], cell: (row: R) => string): string {
+function pivotTable<R extends { label: string; M: number }>(rows: R[], cell: (row: R) => string): string {
   const { header, body } = pivot(rows, cell);
   return markdownTable(header, body);
 }

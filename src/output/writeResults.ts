@@ -5,13 +5,14 @@ import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { cellsCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
+import { cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { reportMarkdown } from './report.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
 import { phaseCells, phaseFits, phaseHeatmapSpec, phaseMarkdown } from './phase.ts';
 import type { Manifest } from './manifest.ts';
+import { formatSweepValue, sweepAxes } from '../experiments/cellIdentity.ts';
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
 export const resultFiles = [
@@ -66,14 +67,14 @@ export async function writeResults(
     }
     if (config.figures.includes('separation-bounds')) {
       const separation = separationRows(records);
-      files['separation-bounds.csv'] = stringify(separation, { header: true, columns: ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'] });
+      files['separation-bounds.csv'] = toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
       plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
     }
     if (config.figures.includes('phase-diagram')) {
       const cellsOfPhase = phaseCells(records);
       const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
       files['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
-      files['phase.csv'] = stringify(cellsOfPhase, { header: true, columns: ['model', 'M', 'featureDim', 'success', 'metastable'] });
+      files['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
       plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
       plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
     }
@@ -85,7 +86,10 @@ export async function writeResults(
   }
   if (config.metrics.perQuery) files['queries.csv'] = queriesCsv(cells.flatMap((cell) => cell.queries ?? []));
   if (failed.length) {
-    files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'featureDim', 'seed', 'key', 'error', 'failedAt'] });
+    const paths = sweepAxes(failed).map((axis) => axis.path);
+    const failedRows = failed.map((cell) => ({ ...cell, ...Object.fromEntries(paths.map((path, i) => [`sweep${i}`, formatSweepValue(cell.sweep?.[path] ?? '')])) }));
+    const swept = paths.map((path, i) => ({ key: `sweep${i}`, header: path }));
+    files['failed.csv'] = stringify(failedRows, { header: true, columns: ['memories', 'featureDim', 'seed', ...swept, 'key', 'error', 'failedAt'] });
   }
   const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
   const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));

@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import type { SweepValues } from '../experiments/cellIdentity.ts';
 import { processAlive } from './folderLock.ts';
 import { cachedCellSchema, failedCellSchema, readCellFile, type CellRead } from './cellFile.ts';
 
@@ -26,7 +27,9 @@ const failedPath = (resultsDir: string, key: string) => join(cellsFolder(results
  */
 export function readCachedCell(resultsDir: string, key: string, models?: string[]): CellRead<CachedCell> {
   const read = readCellFile(donePath(resultsDir, key), key, cachedCellSchema);
-  if (read.kind !== 'ok' || !models) return read;
+  if (read.kind !== 'ok') return read;
+  if (read.cell.sweep) read.cell = labelled(read.cell, read.cell.sweep);
+  if (!models) return read;
   const names = read.cell.records.map((record) => record.model);
   if (names.join('\u0000') !== models.join('\u0000')) {
     return { kind: 'damaged', path: donePath(resultsDir, key), problem: `records are of models ${JSON.stringify(names)}, the config has ${JSON.stringify(models)}` };
@@ -34,8 +37,27 @@ export function readCachedCell(resultsDir: string, key: string, models?: string[
   return read;
 }
 
+/** The cell with its swept values on every row (tables and figures read them there); rows are stored without. */
+export function labelled(cell: CachedCell, sweep: SweepValues | undefined): CachedCell {
+  if (!sweep) return cell;
+  const label = <T extends object>(rows: T[]) => rows.map((row) => ({ ...row, sweep }));
+  return {
+    ...cell,
+    sweep,
+    records: label(cell.records),
+    timings: label(cell.timings),
+    trace: label(cell.trace),
+    ...(cell.queries ? { queries: label(cell.queries) } : {}),
+  };
+}
+
+/** Rows are written as the cell produced them: the swept values are the cell's. */
+const unlabelled = <T extends { sweep?: SweepValues }>(rows: T[]) => rows.map(({ sweep: _sweep, ...row }) => row);
+
 export function writeCachedCell(resultsDir: string, cell: CachedCell): void {
-  writeFileAtomic(donePath(resultsDir, cell.key), `${JSON.stringify(cell)}\n`);
+  const stored = { ...cell, records: unlabelled(cell.records), timings: unlabelled(cell.timings), trace: unlabelled(cell.trace) };
+  if (cell.queries) stored.queries = unlabelled(cell.queries);
+  writeFileAtomic(donePath(resultsDir, cell.key), `${JSON.stringify(stored)}\n`);
   rmSync(failedPath(resultsDir, cell.key), { force: true });
 }
 

@@ -59,7 +59,9 @@ const recordSchema = z
   })
   .strict() satisfies z.ZodType<ModelRecord>;
 
-const timingSchema = z.object({ model: z.string(), ...position, stageIMs: z.number(), retrievalMs: z.number() }).strict() satisfies z.ZodType<ModelTiming>;
+const timingSchema = z
+  .object({ model: z.string(), ...position, featureDim: z.number().int().positive(), stageIMs: z.number(), retrievalMs: z.number() })
+  .strict() satisfies z.ZodType<ModelTiming>;
 
 const traceSchema = z
   .object({ model: z.string(), ...position, featureDim: z.number().int().positive(), step: z.number().int().positive(), energy: measure, change: measure })
@@ -84,6 +86,8 @@ const cellPosition = {
   memories: z.number().int().min(2),
   seed: count,
   featureDim: z.number().int().positive().nullable().optional(),
+  /** The cell's swept values (configs with a `sweep`). */
+  sweep: z.record(z.string(), z.unknown()).optional(),
 };
 
 export const cachedCellSchema = z

@@ -61,10 +61,11 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What every cell of a config shares: the config without its labels (name, description,
- * baseline), its reporting options (figures, metrics.phaseTarget) and its grid axes.
+ * baseline), its reporting options (figures, metrics.phaseTarget) and its grid axes. Called on a
+ * cell's own config (src/config/sweep.ts cellConfig), it holds the cell's swept values.
  */
 export function sharedSettings(config: ResolvedConfig): Record<string, unknown> & { featureMap: Record<string, unknown> } {
-  const { name: _n, description: _d, $schema: _s, baseline: _b, figures: _f, memories: _m, seeds: _seeds, ...settings } = config;
+  const { name: _n, description: _d, $schema: _s, baseline: _b, figures: _f, memories: _m, seeds: _seeds, sweep: _sweep, ...settings } = config;
   const { phaseTarget: _p, ...metrics } = config.metrics;
   const { dim: _dim, ...featureMap } = config.featureMap;
   return { ...settings, metrics, featureMap };

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { cellConfig } from '../config/sweep.ts';
 import { fusedMaxLossApplies } from '../featuremap/train.ts';
 
 export interface CellCost {
@@ -17,8 +18,9 @@ export function stageIFloat64Flops(n: number, dim: number, featureDim: number, e
   return 4 * n * dim * featureDim + n * n * (dim + featureDim) + epochs * 10 * n * n;
 }
 
-/** FLOPs of the dominant products (elementwise work ignored, l1 counted as 3 ops per term). */
-export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number): CellCost {
+/** FLOPs of the dominant products (elementwise work ignored, l1 counted as 3 ops per term), under the cell's swept values. */
+export function cellCost(sweptConfig: ResolvedConfig, cell: CellKey, dim: number): CellCost {
+  const config = cellConfig(sweptConfig, cell.sweep ?? {});
   const M = cell.memories;
   const D = cell.featureDim ?? dim;
   const n = config.featureMap.trainOn === 'first-half' ? Math.floor(M / 2) : M;

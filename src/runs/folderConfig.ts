@@ -1,6 +1,6 @@
 /**
  * One results folder, one config: a run may extend the grid of the config that wrote the folder
- * (more M, D_Φ, seeds, swept values) but not write a config whose cells are computed differently
+ * (more M, D_Φ, seeds, values of its swept fields) but not write a config whose cells are computed differently
  * (models, protocol settings, data) beside its cells and tables. Labels and reporting options may change.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,22 +8,12 @@ import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { canonicalJson, sharedSettings } from './cellKey.ts';
+import { differingPaths, setAt } from '../config/jsonPaths.ts';
+import { sharedSettings } from './cellKey.ts';
+
+export { differingPaths } from '../config/jsonPaths.ts';
 
 export const folderConfigName = 'config.resolved.json';
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** Dotted paths at which two JSON values differ (the deepest place that differs; a list of another length as a whole). */
-export function differingPaths(a: unknown, b: unknown, prefix = ''): string[] {
-  const at = (key: string | number) => (prefix ? `${prefix}.${key}` : String(key));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((key) => differingPaths(a[key], b[key], at(key)));
-  }
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((item, i) => differingPaths(item, b[i], at(i)));
-  return canonicalJson(a ?? null) === canonicalJson(b ?? null) ? [] : [prefix || '(the whole config)'];
-}
 
 /** The config that last wrote `directory`, or null for a new folder. */
 export function readFolderConfig(directory: string): ResolvedConfig | null {
@@ -36,11 +26,21 @@ export function readFolderConfig(directory: string): ResolvedConfig | null {
   }
 }
 
+/**
+ * What must agree for two configs to share a folder: the shared settings with the swept fields
+ * blanked (their values are grid values), plus which fields are swept.
+ */
+function folderSettings(config: ResolvedConfig): Record<string, unknown> {
+  const swept = Object.keys(config.sweep ?? {}).sort();
+  const shared = swept.reduce<unknown>((settings, path) => setAt(settings, path.split('.'), '(swept)'), sharedSettings(config));
+  return { ...(shared as Record<string, unknown>), 'sweep axes': swept };
+}
+
 /** Why `config` may not write into `directory` (the differing settings), or null when it may. */
 export function folderConflict(directory: string, config: ResolvedConfig): string | null {
   const existing = readFolderConfig(directory);
   if (!existing) return null;
-  const paths = differingPaths(sharedSettings(existing), sharedSettings(config));
+  const paths = differingPaths(folderSettings(existing), folderSettings(config));
   if (paths.length === 0) return null;
   const shown = paths.length > 8 ? [...paths.slice(0, 8), `… (${paths.length - 8} more)`] : paths;
   return `${directory} holds the cells of another config: ${shown.join(', ')} differ from its ${folderConfigName}`;

@@ -14,7 +14,9 @@ import { expandCells, inShard, type Shard } from './grid.ts';
 
 export { parseShard, type Shard } from './grid.ts';
 import { cellKey } from './cellKey.ts';
+import { cellConfig } from '../config/sweep.ts';
 import {
+  labelled,
   readCachedCell,
   readFailedCell,
   removeStaleTemporaries,
@@ -87,7 +89,7 @@ export async function planSweep(
   const cells = expandCells(config)
     .filter((_, index) => !shard || inShard(index, shard))
     .map((cell) => {
-      const key = cellKey(config, cell, identity, backend.label);
+      const key = cellKey(cellConfig(config, cell.sweep ?? {}), cell, identity, backend.label);
       const stored = force ? null : readCachedCell(resultsDir, key, models);
       const failed = readFailedCell(resultsDir, key);
       return {
@@ -127,12 +129,17 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     progress.onCellDone?.(cell, outcome.kind === 'done', ++done, pending.length, worker);
   };
 
-  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), dataDir: options.dataDir, planned: cell }));
+  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({
+    config: cellConfig(config, cell.sweep ?? {}),
+    cell: cellKeyOf(cell),
+    dataDir: options.dataDir,
+    planned: cell,
+  }));
   if (workers > 1) {
     // largest cells first: the last cells to finish are then short ones, so workers end together
     const costs = new Map(
       tasks.map((task) => {
-        const { stageIFlops, retrievalFlops } = cellCost(config, task.cell, plan.data.dim);
+        const { stageIFlops, retrievalFlops } = cellCost(task.config, task.cell, plan.data.dim);
         return [task, stageIFlops + retrievalFlops];
       }),
     );
@@ -157,9 +164,10 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     }
   }
 
+  // the plan names each cell: a cached file counts under this config's swept values
   const cells = plan.cells.flatMap((cell) => {
     const read = readCachedCell(resultsDir, cell.key);
-    return read.kind === 'ok' ? [read.cell] : [];
+    return read.kind === 'ok' ? [labelled(read.cell, cell.sweep)] : [];
   });
   const failed = plan.cells
     .filter((cell) => !cells.some((c) => c.key === cell.key))
@@ -171,5 +179,5 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
 }
 
 function cellKeyOf(cell: CellKey): CellKey {
-  return { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim ?? null };
+  return { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim ?? null, ...(cell.sweep ? { sweep: cell.sweep } : {}) };
 }
