@@ -90,7 +90,7 @@ const swept = [
 
 const csv = (file: string) => parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>;
 
-test('a run over two swept axes: one column per path in every table; a rerun computes nothing', () => {
+test('a run over two swept axes: one column per path in every table, a figure and a table per axis; a rerun computes nothing', () => {
   const dir = join(work, 'two-axes');
   const run = uhop('run', ...swept, '--out', dir);
   assert.equal(run.code, 0, run.stderr);
@@ -103,6 +103,15 @@ test('a run over two swept axes: one column per path in every table; a rerun com
   assert.equal(cells.length, 8 * 6);
   assert.deepEqual([...new Set(cells.map((r) => `${r['featureMap.epochs']}/${r['retrieval.beta']}`))].sort(), ['20/0.5', '20/4', '5/0.5', '5/4']);
   assert.equal(csv(join(dir, 'summary.csv')).length, 4 * 6, 'one summary row per model and setting');
+  for (const name of ['error-vs-featureMap.epochs', 'error-vs-retrieval.beta', 'metastable-vs-retrieval.beta']) {
+    assert.match(readFileSync(join(dir, `${name}.svg`), 'utf8'), /^<svg/, name);
+    assert.ok(existsSync(join(dir, `${name}.png`)), name);
+  }
+  const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+  assert.match(summary, /## retrieval error vs retrieval\.beta: mean \[95 % bootstrap CI\] over seeds/);
+  assert.match(summary, /\| model \| retrieval\.beta = 0\.5 \| retrieval\.beta = 4 \|/);
+  assert.match(summary, /\| softmax · featureMap\.epochs=5 \| /);
+  assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /!\[retrieval error vs featureMap\.epochs\]\(error-vs-featureMap\.epochs\.png\)/);
   const again = uhop('run', ...swept, '--out', dir);
   assert.match(again.stderr, /8 cached, 0 to run/);
   // one more value of one axis: only its cells run
@@ -146,4 +155,27 @@ test('a swept cell holds the numbers of the plain config with that value', () =>
   const strip = ({ 'featureMap.epochs': _e, 'retrieval.beta': _b, ...row }: Record<string, string>) => row;
   const fromSweep = csv(join(work, 'unsharded', 'cells.csv')).filter((r) => r['featureMap.epochs'] === '20' && r['retrieval.beta'] === '4').map(strip);
   assert.deepEqual(fromSweep, csv(join(plain, 'cells.csv')));
+});
+
+test('axis figures: mean and bootstrap band over seeds per model and setting; log x only where the values span more than 10×', async () => {
+  const { axisPoints, axisSpec } = await import('../src/output/axisFigures.ts');
+  const { bootstrapMeanInterval } = await import('../src/metrics/bootstrap.ts');
+  type Row = Parameters<typeof axisPoints>[0][number];
+  const row = (model: string, M: number, beta: number, seed: number, error: number) =>
+    ({ model, M, seed, featureDim: 4, error, metastableShare: 0, sweep: { 'retrieval.beta': beta } }) as unknown as Row;
+  const records = [1, 2, 3].flatMap((seed) => [row('A', 10, 0.5, seed, seed), row('A', 10, 50, seed, 2 * seed), row('A', 20, 0.5, seed, 10), row('B', 10, 0.5, seed, 0)]);
+  const axis = { path: 'retrieval.beta', values: [0.5, 50] };
+  const points = axisPoints(records, axis, 'error');
+  const at = (model: string, setting: string, value: number) => points.find((p) => p.model === model && p.setting === setting && p.value === value)!;
+  assert.equal(at('A', 'M=10', 0.5).mean, 2);
+  assert.equal(at('A', 'M=10', 50).mean, 4);
+  assert.equal(at('A', 'M=10', 0.5).n, 3);
+  assert.equal(at('A', 'M=20', 50), undefined, 'no cells there');
+  const [low, high] = [at('A', 'M=10', 0.5).ciLow, at('A', 'M=10', 0.5).ciHigh];
+  assert.ok(low >= 1 && low <= 2 && high >= 2 && high <= 3, `${low}, ${high}`);
+  assert.deepEqual([low, high], bootstrapMeanInterval([1, 2, 3], `axis/retrieval.beta/error/A/${JSON.stringify([['M', 10], ['featureDim', 4], ['retrieval.beta', 0.5]])}`));
+  const xScale = (spec: ReturnType<typeof axisSpec>) => JSON.stringify(spec).match(/"scale":\{"type":"log"/) !== null;
+  assert.equal(xScale(axisSpec(points, axis, 'error', 't')), true, '0.5 … 50 spans 100×');
+  assert.equal(xScale(axisSpec(points, { ...axis, values: [0.5, 5] }, 'metastableShare', 't')), false, '10× is not more than 10×');
+  assert.match(JSON.stringify(axisSpec(points, axis, 'error', 't')), /"facet":\{"field":"setting"/, 'M varies: one panel per M');
 });

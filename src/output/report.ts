@@ -12,12 +12,20 @@ const captions: Record<string, string> = {
   'phase-metastable.png': 'metastable share over D_Φ × M',
 };
 
+/** A figure's caption; the figures of swept axes (error-vs-<path>, metastable-vs-<path>) by their axis. */
+function caption(png: string): string {
+  const axis = /^(error|metastable)-vs-(.+)\.png$/.exec(png);
+  if (captions[png]) return captions[png];
+  if (axis) return `${axis[1] === 'error' ? 'retrieval error' : 'metastable share'} vs ${axis[2]}`;
+  return png.replace(/\.png$/, '');
+}
+
 export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
   const blas = manifest.backend.blas ? ` + ${manifest.backend.blas.config} (${manifest.backend.blas.threads} threads)` : '';
   const lines = [
     summary.trimEnd(),
     '',
-    ...figures.flatMap((png) => [`![${captions[png] ?? png.replace(/\.png$/, '')}](${png})`, '']),
+    ...figures.flatMap((png) => [`![${caption(png)}](${png})`, '']),
     '## How this was produced',
     '',
     `- uhop ${manifest.uhop}, git ${manifest.gitCommit ?? 'unknown'}, math version ${manifest.mathVersion}`,

@@ -12,6 +12,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
 import { phaseCells, phaseFits, phaseHeatmapSpec, phaseMarkdown } from './phase.ts';
 import type { Manifest } from './manifest.ts';
+import { axisFigureName, axisMarkdown, axisPoints, axisSpec, countsMetastable, type AxisMetric } from './axisFigures.ts';
 import { formatSweepValue, sweepAxes } from '../experiments/cellIdentity.ts';
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
@@ -44,7 +45,11 @@ export async function writeResults(
   const rows = summaryRows(records);
   const paired = pairedRows(records, config.baseline ?? config.models[0].name);
   const title = `${config.name}: retrieval error vs M (${config.dataset.name}, parity ${config.parity})`;
-  const summary = summaryMarkdown(rows, paired, title);
+  // one table and figure per swept axis: the error, and the metastable share when the run counts it
+  const axes = sweepAxes(records);
+  const metrics: AxisMetric[] = countsMetastable(records) ? ['error', 'metastableShare'] : ['error'];
+  const axisViews = axes.flatMap((axis) => metrics.map((metric) => ({ axis, metric, points: axisPoints(records, axis, metric) })));
+  const summary = [summaryMarkdown(rows, paired, title), ...axisViews.map((view) => axisMarkdown(view.points, view.axis, view.metric))].join('\n');
   const metastable = metastableMarkdown(rows);
   const files: Record<string, string | Uint8Array> = {
     'cells.csv': cellsCsv(records),
@@ -77,6 +82,10 @@ export async function writeResults(
       files['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
       plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
       plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
+    }
+    for (const { axis, metric, points } of axisViews) {
+      const what = metric === 'error' ? 'retrieval error' : 'metastable share';
+      plots[axisFigureName(metric, axis)] = axisSpec(points, axis, metric, `${config.name}: ${what} vs ${axis.path} (${config.dataset.name})`);
     }
     for (const [name, spec] of Object.entries(plots)) {
       const svg = await renderSvg(spec);
