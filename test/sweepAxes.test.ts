@@ -179,3 +179,17 @@ test('axis figures: mean and bootstrap band over seeds per model and setting; lo
   assert.equal(xScale(axisSpec(points, { ...axis, values: [0.5, 5] }, 'metastableShare', 't')), false, '10× is not more than 10×');
   assert.match(JSON.stringify(axisSpec(points, axis, 'error', 't')), /"facet":\{"field":"setting"/, 'M varies: one panel per M');
 });
+
+test('a recipe over a setting is one run sweeping it: uhop-error-vs-epochs draws error vs N and its claims read the axis', () => {
+  const out = join(work, 'paper');
+  const small = ['--set', 'sweep={"featureMap.epochs":[1,20,50]}'];
+  const run = uhop('reproduce', 'uhop-error-vs-epochs', '--out', out, ...small);
+  assert.equal(run.code, 0, run.stderr);
+  const folder = join(out, 'uhop-error-vs-epochs');
+  assert.ok(existsSync(join(folder, 'error-vs-featureMap.epochs.png')));
+  assert.deepEqual(readdirSync(folder).filter((name) => name.includes('=')), [], 'no folder per setting');
+  assert.deepEqual([...new Set(csv(join(folder, 'cells.csv')).map((r) => r['featureMap.epochs']))], ['1', '20', '50']);
+  const verify = uhop('verify', out);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /pass {2}uhop-error-vs-epochs\/error-falls-with-n: Spearman ρ = -1\.00 over 3 values of featureMap\.epochs/);
+});

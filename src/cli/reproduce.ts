@@ -10,7 +10,7 @@ import { benchRates, cellCost, estimateSeconds } from '../runs/cost.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
-import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
+import { recipeSettings, runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
 import { evaluateClaims, type ClaimResult } from '../reproduce/claims.ts';
 import { reportDamaged } from './progress.ts';
 
@@ -32,14 +32,8 @@ function dataDim(config: ResolvedConfig): number {
 }
 
 function profileCost(loaded: LoadedRecipe, profile: ProfileName): { gflop: number; seconds: number | null } {
-  const { recipe, configPath } = loaded;
-  const chosen = recipe.profiles[profile];
-  const sets = [...Object.entries(recipe.set), ...Object.entries(chosen.set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
-  const costs = values.flatMap((value) => {
-    const config = loadConfig(configPath, recipe.vary ? [...sets, `${recipe.vary.key}=${JSON.stringify(value)}`] : sets);
-    return expandCells(config).map((cell) => cellCost(config, cell, dataDim(config)));
-  });
+  const config = loadConfig(loaded.configPath, recipeSettings(loaded.recipe, profile));
+  const costs = expandCells(config).map((cell) => cellCost(config, cell, dataDim(config)));
   const rates = benchRates('wasm+blas') ?? benchRates('wasm');
   const gflop = costs.reduce((s, c) => s + c.stageIFlops + c.retrievalFlops, 0) / 1e9;
   return { gflop, seconds: rates ? estimateSeconds(costs, rates) : null };

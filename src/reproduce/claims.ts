@@ -9,11 +9,12 @@ import { mean, median, sampleRankCorrelation } from 'simple-statistics';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
 import type { ModelRecord } from '../experiments/cell.ts';
-import { cellIdentity, constantAxes, describeCell } from '../experiments/cellIdentity.ts';
+import { cellIdentity, constantAxes, describeCell, sweepAxes } from '../experiments/cellIdentity.ts';
+import { stableJson } from '../config/jsonPaths.ts';
 import { readResultsFolder } from '../runs/resultsFolder.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
 import type { Claim } from './recipe.ts';
-import { describeValue, type RecipeRun } from './run.ts';
+import type { RecipeRun } from './run.ts';
 
 export interface ClaimResult {
   recipe: string;
@@ -26,8 +27,8 @@ export interface ClaimResult {
   paper: string;
 }
 
+/** The results a recipe's claims are checked on: its one results folder. */
 interface RunRecords {
-  value: unknown;
   records: ModelRecord[];
   directory: string;
   phaseTarget: number;
@@ -60,7 +61,7 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
             records.filter((r) => r.model === model && cellIdentity(r, { without: ['seed'] }) === setting).map((r) => r[claim.metric] as number),
             claim.statistic,
           );
-        const where = `${describeCell(example, { without })}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+        const where = describeCell(example, { without });
         margins.push({ where, margin: at(claim.model) - at(claim.than) });
       }
     }
@@ -69,10 +70,15 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     return { value: `largest ${claim.statistic} difference ${fmt(worst.margin)} (${worst.where}; ${margins.length} settings)`, holds: worst.margin < 0 };
   },
   trend: (claim, runs) => {
-    const xs = runs.map((r) => Number(r.value));
-    const ys = runs.map((r) => stat(r.records.filter((x) => x.model === claim.model).map((x) => x[claim.metric] as number), claim.statistic));
+    const records = recordsOf(runs, claim.model);
+    const axis = sweepAxes(records).find((a) => a.path === claim.axis);
+    if (!axis) throw new UserError(`trend claim "${claim.id}": the results do not sweep "${claim.axis}" (swept: ${sweepAxes(records).map((a) => a.path).join(', ') || 'nothing'})`);
+    const xs = axis.values.map(Number);
+    const ys = axis.values.map((value) =>
+      stat(records.filter((r) => stableJson(r.sweep?.[claim.axis]) === stableJson(value)).map((r) => r[claim.metric] as number), claim.statistic),
+    );
     const rho = sampleRankCorrelation(xs, ys);
-    return { value: `Spearman ρ = ${fmt(rho)} (≤ ${claim.maxRho} needed)`, holds: rho <= claim.maxRho };
+    return { value: `Spearman ρ = ${fmt(rho)} over ${xs.length} values of ${claim.axis} (≤ ${claim.maxRho} needed)`, holds: rho <= claim.maxRho };
   },
   correlation: (claim, runs) => {
     const records = recordsOf(runs, claim.model);
@@ -101,15 +107,8 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
 };
 
 export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
-  const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) => {
-    const results = readResultsFolder(join(folder, sub));
-    return {
-      value,
-      records: results.cells.flatMap((c) => c.records),
-      directory: results.directory,
-      phaseTarget: results.config.metrics.phaseTarget,
-    };
-  });
+  const results = readResultsFolder(folder);
+  const runs: RunRecords[] = [{ records: results.cells.flatMap((c) => c.records), directory: results.directory, phaseTarget: results.config.metrics.phaseTarget }];
   return run.recipe.claims.map((claim) => {
     const outcome = (checks[claim.kind] as Check)(claim as never, runs);
     const expected = claim.expected ?? 'pass';

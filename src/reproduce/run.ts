@@ -1,4 +1,4 @@
-/** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one subfolder per varied value). */
+/** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one run; settings of a figure are swept axes). */
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
@@ -12,24 +12,13 @@ export type ProfileName = 'ci' | 'full';
 export interface RecipeRun {
   recipe: Recipe;
   profile: ProfileName;
-  /** One entry per run: the varied value (null without `vary`) and its folder (relative). */
-  runs: Array<{ value: unknown; folder: string }>;
 }
 
 const assignments = (fields: Record<string, unknown>) => Object.entries(fields).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
 
-/** A varied value as text for folder names and tables: objects as key-value pairs. */
-export function describeValue(value: unknown): string {
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([key, v]) => `${key}-${describeValue(v)}`)
-      .join('_');
-  }
-  return String(value).replace(/[^A-Za-z0-9.+-]/g, '_');
-}
-
-export function runFolderName(recipe: Recipe, value: unknown): string {
-  return recipe.vary ? `${recipe.vary.label}=${describeValue(value)}` : '.';
+/** The --set assignments of a recipe's profile (recipe, then profile, then the caller's). */
+export function recipeSettings(recipe: Recipe, profile: ProfileName, extra: string[] = []): string[] {
+  return [...assignments(recipe.set), ...assignments(recipe.profiles[profile].set), ...extra];
 }
 
 export async function runRecipe(
@@ -39,20 +28,11 @@ export async function runRecipe(
   options: { workers?: number; set?: string[]; onRun?(folder: string): void; progress?: SweepProgress } = {},
 ): Promise<RecipeRun> {
   const { recipe, configPath } = loaded;
-  const chosen = recipe.profiles[profile];
-  const base = [...assignments(recipe.set), ...assignments(chosen.set), ...(options.set ?? [])];
-  const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
+  const config = loadConfig(configPath, recipeSettings(recipe, profile, options.set));
   const folder = join(outRoot, recipe.name);
-  const runs: RecipeRun['runs'] = [];
-  for (const value of values) {
-    const sets = recipe.vary ? [...base, `${recipe.vary.key}=${JSON.stringify(value)}`] : base;
-    const config = loadConfig(configPath, sets);
-    const name = runFolderName(recipe, value);
-    options.onRun?.(join(recipe.name, name));
-    await runToFolder(config, { resultsDir: join(folder, name), workers: options.workers, progress: options.progress });
-    runs.push({ value, folder: name });
-  }
-  const run: RecipeRun = { recipe, profile, runs };
+  options.onRun?.(recipe.name);
+  await runToFolder(config, { resultsDir: folder, workers: options.workers, progress: options.progress });
+  const run: RecipeRun = { recipe, profile };
   writeFileAtomic(join(folder, 'recipe-run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return run;
 }
