@@ -42,7 +42,7 @@ test('markdown → HTML: headings, aligned tables with escaped bars, lists, code
 });
 
 function row(model: string, M: number, mean: number): SummaryRow {
-  return { model, featureDim: 784, M, n: 2, mean, std: 1, median: mean, min: mean, max: mean, ciLow: mean, ciHigh: mean, exactRate: 1, successRate: 1, logitScale: 1, metastableShare: 0, supportHistogram: [] };
+  return { model, modelName: model, label: model, featureDim: 784, M, n: 2, mean, std: 1, median: mean, min: mean, max: mean, ciLow: mean, ciHigh: mean, exactRate: 1, successRate: 1, logitScale: 1, metastableShare: 0, supportHistogram: [] };
 }
 
 test('report.html: self-contained (inline vega + vega-lite, no URL to load), every figure spec embedded', () => {

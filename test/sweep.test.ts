@@ -142,8 +142,13 @@ test('uhop reproduce + verify: a recipe passes its claims, and a deliberately br
   assert.match(readFileSync(join(out, 'claims.md'), 'utf8'), /\| uhop-capacity-mnist \|/);
   // "U-Hop softmax" that is really poly-10 on raw pixels: its claim must fail
   const broken = '[{"name":"MHN softmax"},{"name":"MHN sparsemax","separation":"sparsemax"},{"name":"L2 (UHN)","similarity":"l2"},{"name":"U-Hop softmax","separation":"poly"},{"name":"U-Hop sparsemax","separation":"sparsemax","featureMap":true}]';
-  assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small, '--set', `models=${broken}`).code, 0);
-  const bad = uhop('verify', out);
+  // other models are another config: not into the folder of the first, but into a root of their own
+  const refused = uhop('reproduce', 'uhop-capacity-mnist', '--out', out, ...small, '--set', `models=${broken}`);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /holds the cells of another config: models differ from its config.resolved.json.*--out/);
+  const brokenOut = join(work, 'paper-broken');
+  assert.equal(uhop('reproduce', 'uhop-capacity-mnist', '--out', brokenOut, ...small, '--set', `models=${broken}`).code, 0);
+  const bad = uhop('verify', brokenOut);
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /^fail {2}uhop-capacity-mnist\/softmax-beats-mhn/m);
   assert.equal(uhop('reproduce', 'no-such-recipe').code, 2);

@@ -38,6 +38,7 @@ program
   .argument('<config>', 'config file, e.g. configs/mnist.json')
   .option('-o, --out <dir>', 'results folder (default: results/<name>)')
   .option('-s, --set <key=value>', 'override a config field, value parsed as JSON (repeatable)', collect, [])
+  .option('--sweep <path=[values]>', 'make a config field a grid axis, values as a JSON list, e.g. retrieval.beta=[0.5,1,2] (repeatable)', collect, [])
   .option('-w, --workers <n>', 'cells run in parallel worker threads (default: number of cores)')
   .option('--shard <i/n>', 'run only every n-th cell, starting at the i-th (for job arrays; combine with uhop merge)')
   .option('--force', 're-run cells that are already in the results folder')
@@ -52,6 +53,7 @@ sweep resumes where it stopped. Failed cells are recorded and retried on the nex
 
 Examples:
   uhop run configs/mnist.json --out /tmp/r --set seeds=3 --set memories=[10,100]
+  uhop run configs/mnist.json --sweep 'retrieval.beta=[0.5,1,2]' --set 'seeds="1..5"'
   uhop run configs/mnist.json --workers 2
   uhop run configs/mnist.json --shard 2/8 --out results/mnist-shard2`,
   )
@@ -62,6 +64,7 @@ program
   .description('check a config and show what it would run')
   .argument('<config>', 'config file')
   .option('-s, --set <key=value>', 'override a config field (repeatable)', collect, [])
+  .option('--sweep <path=[values]>', 'make a config field a grid axis (repeatable)', collect, [])
   .action(lazy(() => import('./validate.ts'), 'validateCommand'));
 
 program
@@ -75,6 +78,7 @@ program
   .description('combine the results folders of shards of one config into one folder')
   .argument('<dirs...>', 'results folders (e.g. of uhop run --shard i/n)')
   .requiredOption('-o, --out <dir>', 'merged results folder')
+  .option('--partial', 'merge even when shards are missing (their cells are left out of the tables)')
   .action(lazy(() => import('./results.ts'), 'mergeCommand'));
 
 program

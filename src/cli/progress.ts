@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { PlannedCell, SweepPlan, SweepProgress } from '../runs/sweep.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { describeCell } from '../experiments/cellIdentity.ts';
 import { runSeconds } from '../runs/cost.ts';
 import { totalSeconds } from '../runs/estimate.ts';
 
@@ -34,9 +35,6 @@ const clock = (seconds: number) => {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 };
 
-/** "M=100 D_Φ=8 seed=3" (D_Φ only when the grid has one). */
-export const cellLabel = (cell: CellKey) =>
-  `M=${cell.memories}${cell.featureDim !== undefined && cell.featureDim !== null ? ` D_Φ=${cell.featureDim}` : ''} seed=${cell.seed}`;
 
 /** Exit codes of a process ended by SIGINT / SIGTERM, as a shell reports them. */
 const signalExit = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -85,7 +83,7 @@ export function progressReporter(quiet: boolean, stream: NodeJS.WriteStream = pr
         started = true;
       },
       onCellStart: (cell, worker) => {
-        status[worker] = cellLabel(cell);
+        status[worker] = describeCell(cell);
         bar.update({ workers: status.map((s, i) => `w${i + 1}: ${s}`).join(' | '), left: left() });
       },
       onCellDone: (cell, _ok, done) => {
@@ -110,9 +108,14 @@ export function progressReporter(quiet: boolean, stream: NodeJS.WriteStream = pr
       const elapsed = (Date.now() - begun) / 1000;
       eta?.cellDone(cell);
       stream.write(
-        `cell ${done}/${total} (${cellLabel(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${(eta?.seconds() ?? 0).toFixed(1)}s\n`,
+        `cell ${done}/${total} (${describeCell(cell)}, worker ${worker + 1})${ok ? '' : ' FAILED'} elapsed ${elapsed.toFixed(1)}s, ETA ${(eta?.seconds() ?? 0).toFixed(1)}s\n`,
       );
     },
     stop: () => {},
   };
+}
+
+/** A stored cell file that is damaged: said on stderr (even with --quiet), as the run replaces it. */
+export function reportDamaged(cell: PlannedCell): void {
+  process.stderr.write(`uhop: ${cell.damaged}; recomputing this cell\n`);
 }

@@ -16,9 +16,10 @@ import { ensureWritableFolder } from '../io/writableFolder.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { loadPool } from '../data/registry.ts';
 import { listRecipes, type LoadedRecipe } from '../reproduce/recipe.ts';
-import { runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
+import { recipeSettings, runRecipe, type ProfileName, type RecipeRun } from '../reproduce/run.ts';
 import { evaluateClaims, failingStatuses, type ClaimResult, type ClaimStatus } from '../reproduce/claims.ts';
 import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
+import { reportDamaged } from './progress.ts';
 
 export interface ReproduceOptions {
   all?: boolean;
@@ -38,23 +39,15 @@ function dataDim(config: ResolvedConfig): number {
 }
 
 function profileCost(loaded: LoadedRecipe, profile: ProfileName, rates: Rates): { gflop: number; seconds: number } {
-  const { recipe, configPath } = loaded;
-  const chosen = recipe.profiles[profile];
-  const sets = [...Object.entries(recipe.set), ...Object.entries(chosen.set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  const values = recipe.vary ? (chosen.values ?? recipe.vary.values) : [null];
-  const costs = values.flatMap((value) => {
-    const config = loadConfig(configPath, recipe.vary ? [...sets, `${recipe.vary.key}=${JSON.stringify(value)}`] : sets);
-    return expandCells(config).map((cell) => ({ cost: cellCost(config, cell, dataDim(config)), estimate: estimateCell(config, cell, dataDim(config), rates) }));
-  });
+  const config = loadConfig(loaded.configPath, recipeSettings(loaded.recipe, profile));
+  const costs = expandCells(config).map((cell) => ({ cost: cellCost(config, cell, dataDim(config)), estimate: estimateCell(config, cell, dataDim(config), rates) }));
   const gflop = costs.reduce((s, c) => s + c.cost.stageIFlops + c.cost.retrievalFlops + c.cost.geometryFlops, 0) / 1e9;
   return { gflop, seconds: runSeconds(costs.map((c) => c.estimate), 1) };
 }
 
 /** What a 2-D figure recipe's profile computes (no cells, so no FLOP estimate: seconds at most). */
 function figureProfileWork(loaded: LoadedRecipe, profile: ProfileName): string {
-  const { recipe, configPath } = loaded;
-  const sets = [...Object.entries(recipe.set), ...Object.entries(recipe.profiles[profile].set)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  const config = loadFigureConfig(configPath, sets);
+  const config = loadFigureConfig(loaded.configPath, recipeSettings(loaded.recipe, profile));
   const panels = config.cases.length * config.iterations.length * config.alphas.length;
   return `${profile} ${config.grid}×${config.grid} grid, ${panels} panels × ${config.seeds.length} seed(s)`;
 }
@@ -108,7 +101,12 @@ export async function reproduceCommand(names: string[], options: ReproduceOption
       console.log(`${loaded.recipe.name}: skipped, its data is not here (${missing.split('\n')[0]})`);
       continue;
     }
-    await runRecipe(loaded, profile, out, { workers, set: options.set, onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`) });
+    await runRecipe(loaded, profile, out, {
+      workers,
+      set: options.set,
+      onRun: (folder) => process.stderr.write(`reproduce: ${folder} (${profile})\n`),
+      progress: { onDamaged: reportDamaged },
+    });
     console.log(`${loaded.recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s → ${join(options.out, loaded.recipe.name)}`);
   }
 }

@@ -6,7 +6,9 @@ import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
 import { cellCost, runSeconds } from '../runs/cost.ts';
 import { chooseWorkers } from '../runs/estimate.ts';
-import { cellLabel, progressReporter } from './progress.ts';
+import { progressReporter, reportDamaged } from './progress.ts';
+import { folderConflict } from '../runs/folderConfig.ts';
+import { describeCell } from '../experiments/cellIdentity.ts';
 import { describeConfig, describeFigureConfig } from './describe.ts';
 import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
 import { assertRunnable } from '../runs/preflight.ts';
@@ -17,6 +19,7 @@ import { refuseRecipe } from './recipeHint.ts';
 export interface RunOptions {
   out?: string;
   set: string[];
+  sweep: string[];
   dryRun?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -25,7 +28,7 @@ export interface RunOptions {
   dataDir?: string;
 }
 
-function describePlan(config: ResolvedConfig, plan: SweepPlan, requestedWorkers: number | undefined): string {
+function describePlan(config: ResolvedConfig, plan: SweepPlan, requestedWorkers: number | undefined, conflict: string | null): string {
   const pending = plan.cells.filter((cell) => !cell.cached);
   const estimates = pending.map((cell) => cell.estimate);
   const workers = chooseWorkers(requestedWorkers, estimates);
@@ -35,8 +38,9 @@ function describePlan(config: ResolvedConfig, plan: SweepPlan, requestedWorkers:
     `${plan.cells.length} cells here: ${plan.cells.length - pending.length} cached, ${pending.length} to run`,
     `${(flops / 1e9).toFixed(1)} GFLOP to run on ${plan.backend.label}`,
     `estimate: ${pending.length ? runSeconds(estimates, workers).toFixed(0) : 0} s on ${workers} worker(s)`,
+    ...(conflict ? [`note: a run would be refused: ${conflict}; use --out`] : []),
     ...plan.cells.map(
-      (cell) => `  ${cellLabel(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
+      (cell) => `  ${describeCell(cell)} ${cell.key} ${cell.cached ? 'cached' : cell.damaged ? 'damaged, will recompute' : cell.failedBefore ? 'failed before, will retry' : 'to run'}`,
     ),
   ].join('\n');
 }
@@ -77,7 +81,7 @@ function resultsFolderOf(name: string): string {
 export async function runCommand(configPath: string, options: RunOptions): Promise<void> {
   refuseRecipe(configPath);
   if (isFigureConfigFile(configPath)) return runFigureCommand(configPath, options);
-  const config = await loadConfigWithPlugins(configPath, options.set);
+  const config = await loadConfigWithPlugins(configPath, options.set, options.sweep);
   assertRunnable(config, configPath);
   const directory = resolve(options.out ?? resultsFolderOf(config.name));
   const folderLabel = options.out === undefined ? 'results folder' : '--out';
@@ -85,12 +89,14 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const workers = parseWorkers(options.workers);
   assertFolderPath(directory, folderLabel);
   if (options.dryRun) {
-    console.log(describePlan(config, await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir }), workers));
+    const plan = await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir });
+    console.log(describePlan(config, plan, workers, folderConflict(directory, config)));
     return;
   }
   ensureWritableFolder(directory, folderLabel);
   const startedAt = new Date();
-  const progress = progressReporter(Boolean(options.quiet));
+  // a damaged cell file is said even with --quiet: the run replaces it
+  const progress = { ...progressReporter(Boolean(options.quiet)), onDamaged: reportDamaged };
   let outcome;
   try {
     const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
@@ -111,7 +117,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   }
   if (result.failed.length) {
     console.error(`uhop: ${result.failed.length} cell(s) failed (see failed.csv; the next run retries them):`);
-    for (const cell of result.failed) console.error(`  ${cellLabel(cell)}: ${cell.error.split('\n')[0]}`);
+    for (const cell of result.failed) console.error(`  ${describeCell(cell)}: ${cell.error.split('\n')[0]}`);
     process.exitCode = 1;
   }
 }

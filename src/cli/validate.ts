@@ -8,17 +8,19 @@ import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts'
 import { pluginsOf } from '../plugins/load.ts';
 import { refuseRecipe } from './recipeHint.ts';
 
-export async function validateCommand(path: string, options: { set: string[] }): Promise<void> {
+export async function validateCommand(path: string, options: { set: string[]; sweep?: string[] }): Promise<void> {
   refuseRecipe(path);
   if (isFigureConfigFile(path)) {
     console.log(`ok: ${path}\n${describeFigureConfig(loadFigureConfig(path, options.set))}`);
     return;
   }
-  const raw = readRawConfig(path, options.set);
-  const config = validateConfig(raw, path, options.set, await pluginsOf(raw, path));
-  assertRunnable(resolveConfig(config), path);
+  const raw = readRawConfig(path, options.set, options.sweep);
+  const plugins = await pluginsOf(raw, path);
+  const config = validateConfig(raw, path, options.set, plugins);
+  const resolved = resolveConfig(config, config.plugins ? plugins.files : undefined);
+  assertRunnable(resolved, path);
   const unused = unusedSettings(raw, config);
-  const lines = [`ok: ${path}`, describeConfig(resolveConfig(config))];
+  const lines = [`ok: ${path}`, describeConfig(resolved)];
   if (unused.length) lines.push('unused (allowed, no effect on this run):', ...unused.map((note) => `  - ${note}`));
   console.log(lines.join('\n'));
 }

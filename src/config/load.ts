@@ -8,6 +8,7 @@ import { settingConflicts } from './conflicts.ts';
 import { expectedForm } from './expectedForm.ts';
 import { UserError } from '../errors.ts';
 import type { PluginSet } from '../plugins/contract.ts';
+import { checkSweep, withSweepOptions } from './sweep.ts';
 
 /** Where JSON.parse stopped, as line and column with the line and a caret (Node 20's message gives only the offset). */
 function jsonErrorPlace(text: string, message: string): { place: string; excerpt: string } {
@@ -183,16 +184,20 @@ export function formatIssues(source: string, error: { issues: readonly Issue[] }
  * loaded plugin modules of the config (their names are valid separations, similarities, corruptions).
  */
 export function validateConfig(raw: unknown, source: string, sets: string[] = [], plugins?: PluginSet): Config {
-  const parsed = withPluginNames(namesOf(plugins), () => configSchema.safeParse(raw));
-  if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }), parsed.error.issues);
-  const conflicts = settingConflicts(raw, parsed.data);
-  if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }, { sets, raw }));
-  return parsed.data;
+  return withPluginNames(namesOf(plugins), () => {
+    const parsed = configSchema.safeParse(raw);
+    if (!parsed.success) throw new UserError(formatIssues(source, parsed.error, { sets, raw }), parsed.error.issues);
+    const conflicts = settingConflicts(raw, parsed.data);
+    if (conflicts.length) throw new UserError(formatIssues(source, { issues: conflicts }, { sets, raw }));
+    // every swept value is checked as if it were set in the config
+    checkSweep(raw, parsed.data, source);
+    return parsed.data;
+  });
 }
 
-/** The config file's content with the overrides applied, before validation. */
-export function readRawConfig(path: string, overrides: string[] = []): unknown {
-  return withOverrides(readConfigFile(path), overrides);
+/** The config file's content with the overrides and `--sweep path=[values]` axes applied, before validation. */
+export function readRawConfig(path: string, overrides: string[] = [], sweeps: string[] = []): unknown {
+  return withSweepOptions(withOverrides(readConfigFile(path), overrides), sweeps);
 }
 
 /** A copy of `raw` with the `--set` assignments applied. */
@@ -205,10 +210,13 @@ function withOverrides(raw: unknown, overrides: string[]): unknown {
   return config;
 }
 
-/** Sync: a config with `plugins` needs them loaded first (`loadConfigWithPlugins` in src/plugins/load.ts does both). */
-export function loadConfig(path: string, overrides: string[] = [], plugins?: PluginSet): ResolvedConfig {
-  const config = validateConfig(readRawConfig(path, overrides), path, overrides, plugins);
-  return resolveConfig(config, config.plugins ? plugins?.files : undefined);
+/**
+ * Sync: a config with `plugins` needs them loaded first (`loadConfigWithPlugins` in src/plugins/load.ts
+ * does both); `sweeps`: `--sweep path=[values]` axes, added to the config's `sweep`.
+ */
+export function loadConfig(path: string, overrides: string[] = [], options: { plugins?: PluginSet; sweeps?: string[] } = {}): ResolvedConfig {
+  const config = validateConfig(readRawConfig(path, overrides, options.sweeps), path, overrides, options.plugins);
+  return resolveConfig(config, config.plugins ? options.plugins?.files : undefined);
 }
 
 /** A config given as an object (not a file): overrides applied (to a copy), validated, resolved. */

@@ -45,12 +45,22 @@ export type ResolvedConfig = Omit<Config, 'retrieval' | 'featureMap' | 'seeds' |
 /** Default learning rates of the official scripts: lr 10 (max loss), 1 (average), 0.1 (U-Hop+ MNIST, Adam). */
 const officialLearningRate = { max: 10, average: 1, 'uhop-plus': 0.1 } as const;
 
-/** `pluginFiles`: the loaded files of `config.plugins`, in the same order (src/plugins/load.ts). */
-export function resolveConfig(config: Config, pluginFiles: PluginFile[] = []): ResolvedConfig {
+/** `n` → 1..n, `"a..b"` → a..b, a list as it is. */
+function seedList(seeds: Config['seeds']): number[] {
+  if (typeof seeds === 'number') return Array.from({ length: seeds }, (_, i) => i + 1);
+  if (typeof seeds === 'string') {
+    const [from, to] = seeds.split('..').map(Number);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  }
+  return seeds;
+}
+
+/** `pluginFiles`: the loaded files of `config.plugins`, in the same order (src/plugins/load.ts); checked when given. */
+export function resolveConfig(config: Config, pluginFiles?: PluginFile[]): ResolvedConfig {
   const defaults: Defaults = parityDefaults[config.parity];
-  const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i + 1) : config.seeds;
+  const seeds = seedList(config.seeds);
   const { plugins, ...rest } = config;
-  if ((plugins ?? []).join('\n') !== pluginFiles.map((f) => f.path).join('\n')) throw new Error('resolveConfig: the plugin files given are not those the config lists');
+  if (pluginFiles && (plugins ?? []).join('\n') !== pluginFiles.map((f) => f.path).join('\n')) throw new Error('resolveConfig: the plugin files given are not those the config lists');
   return {
     ...rest,
     ...(plugins ? { plugins: pluginFiles } : {}),

@@ -359,8 +359,22 @@ const seedsSchema = z
   .union([
     z.number().int().positive().describe('n: seeds 1..n'),
     z.array(z.number().int().nonnegative()).min(1).describe('explicit seeds'),
+    z
+      .string()
+      .regex(/^\d+\.\.\d+$/, 'a seed range is written "a..b", e.g. "1..10"')
+      .refine((range) => Number(range.split('..')[0]) <= Number(range.split('..')[1]), 'a seed range "a..b" needs a ≤ b')
+      .describe('"a..b": seeds a to b'),
   ])
-  .describe('seeds: a count n (seeds 1..n) or an explicit list');
+  .describe('seeds: a count n (seeds 1..n), an explicit list, or a range "a..b"');
+
+/** A dotted config path, e.g. "retrieval.beta" or "models.2.alpha". */
+const configPath = z.string().regex(/^[A-Za-z$][A-Za-z0-9_$]*(\.([A-Za-z$][A-Za-z0-9_$]*|\d+))*$/, 'a dotted config path, e.g. "retrieval.beta" or "models.2.alpha"');
+
+export const sweepSchema = z
+  .record(configPath, z.array(z.unknown()).min(1, 'a sweep axis needs at least one value'))
+  .describe(
+    'more grid axes: dotted config path → list of values, e.g. {"retrieval.beta": [0.1, 1, 10], "models.2.alpha": [1.2, 1.5]}; each value is checked as if set in the config; the grid is the product of these, memories, featureMap.dim and seeds',
+  );
 
 export const configSchema = z
   .object({
@@ -383,6 +397,7 @@ export const configSchema = z
     dataset: datasetSchema.default({ name: 'mnist', balanced: false, scale: 'unit' }),
     memories: z.array(z.number().int().min(2)).min(1).describe('memory counts M'),
     seeds: seedsSchema.default(1),
+    sweep: sweepSchema.optional(),
     corruption: corruptionSchema.default({ type: 'dropout', p: 0.5, rescale: true }),
     queries: queriesSchema.prefault({}),
     retrieval: retrievalSchema.prefault({}),

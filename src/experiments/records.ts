@@ -1,6 +1,12 @@
 /** What a cell produces: one record per model (a row of cells.csv), timings, and failures. */
+import type { SweepValues } from './cellIdentity.ts';
 
-export interface CellKey {
+/** Set by the run machinery on cells and rows of a config with a `sweep`: the cell's swept values. */
+interface Swept {
+  sweep?: SweepValues;
+}
+
+export interface CellKey extends Swept {
   memories: number;
   seed: number;
   /** D_Φ of the cell's feature map; absent or null = the data dimension. */
@@ -8,7 +14,7 @@ export interface CellKey {
 }
 
 /** One row of cells.csv. Deterministic: the same config and seed give the same values. */
-export interface ModelRecord {
+export interface ModelRecord extends Swept {
   model: string;
   dataset: string;
   M: number;
@@ -72,7 +78,7 @@ export interface ModelRecord {
 }
 
 /** One query of one model in one cell (queries.csv, with metrics.perQuery). */
-export interface QueryRow {
+export interface QueryRow extends Swept {
   model: string;
   M: number;
   seed: number;
@@ -87,7 +93,7 @@ export interface QueryRow {
 }
 
 /** One retrieval step of one model in one cell (trace.csv). */
-export interface TraceRow {
+export interface TraceRow extends Swept {
   model: string;
   M: number;
   seed: number;
@@ -117,7 +123,7 @@ export interface StageOneRow {
 }
 
 /** Wall times: kept out of cells.csv so that the CSV is reproducible byte for byte. */
-export interface ModelTiming {
+export interface ModelTiming extends Swept {
   model: string;
   M: number;
   seed: number;

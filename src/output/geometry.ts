@@ -2,6 +2,8 @@
 import { median } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
+import { cellIdentity, type SweepValues } from '../experiments/cellIdentity.ts';
+import { varyingAxes } from './tables.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../metrics/sphericalCode.ts';
 import { chartFrame } from './plot.ts';
 import { legendToggle, seriesEncodings } from './style.ts';
@@ -9,6 +11,9 @@ import { legendToggle, seriesEncodings } from './style.ts';
 export interface SeparationRow {
   M: number;
   featureDim: number;
+  sweep?: SweepValues;
+  /** D_Φ, with the swept values when they vary (one curve each). */
+  setting: string;
   lower: number;
   /** Best known Δ_min (Tammes), D_Φ = 3 only. */
   optimum: number | null;
@@ -23,17 +28,21 @@ export function separationRows(records: ModelRecord[]): SeparationRow[] {
   const learned = records.filter((r) => r.featureMap && !r.control);
   const groups = new Map<string, ModelRecord[]>();
   for (const r of learned) {
-    const key = `${r.featureDim}/${r.M}`;
+    const key = cellIdentity(r, { without: ['seed'] });
     const group = groups.get(key) ?? [];
     if (!group.some((g) => g.seed === r.seed)) group.push(r); // one record per cell
     groups.set(key, group);
   }
+  const swept = varyingAxes(learned, ['featureDim']);
   return [...groups.values()]
     .map((group) => {
-      const { M, featureDim } = group[0];
+      const { M, featureDim, sweep } = group[0];
+      const setting = [`D_Φ = ${featureDim}`, ...swept(group[0])].join(' · ');
       return {
         M,
         featureDim,
+        ...(sweep ? { sweep } : {}),
+        setting,
         lower: separationLowerBound(M, featureDim),
         optimum: featureDim === 3 ? tammesSeparation(M) : null,
         upper: separationUpperBound(M, featureDim),
@@ -41,7 +50,7 @@ export function separationRows(records: ModelRecord[]): SeparationRow[] {
         start: median(group.map((r) => r.deltaMinInit)),
       };
     })
-    .sort((a, b) => a.featureDim - b.featureDim || a.M - b.M);
+    .sort((a, b) => a.featureDim - b.featureDim || a.setting.localeCompare(b.setting) || a.M - b.M);
 }
 
 export function separationBoundsSpec(rows: SeparationRow[], title: string): TopLevelSpec {
@@ -55,7 +64,7 @@ export function separationBoundsSpec(rows: SeparationRow[], title: string): TopL
   const values = rows.flatMap((row) =>
     curves
       .filter(([field]) => row[field] !== null)
-      .map(([field, curve]) => ({ M: row.M, featureDim: `D_Φ = ${row.featureDim}`, curve, deltaMin: row[field] })),
+      .map(([field, curve]) => ({ M: row.M, featureDim: row.setting, curve, deltaMin: row[field] })),
   );
   const names = curves.map(([, c]) => c).filter((c) => values.some((v) => v.curve === c));
   const dims = [...new Set(values.map((v) => v.featureDim))];

@@ -6,10 +6,14 @@
 import { linearRegression, linearRegressionLine, mean, rSquared } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRecord } from '../experiments/cell.ts';
+import { cellIdentity, type SweepValues } from '../experiments/cellIdentity.ts';
+import { settingLabels } from './tables.ts';
 
 export interface PhaseCell {
+  /** The model, with the swept values when they vary (one diagram each). */
   model: string;
   M: number;
+  sweep?: SweepValues;
   featureDim: number;
   success: number;
   metastable: number;
@@ -31,7 +35,7 @@ export interface PhaseFit {
 }
 
 /** The fields of a record the phase diagram reads (cells.csv rows have them too, all but the ‖p‖ histogram). */
-type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'featureDim' | 'featureMap' | 'successRate' | 'metastableShare' | 'convergedTarget' | 'convergedOther' | 'notConverged'> &
+type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'seed' | 'featureDim' | 'sweep' | 'featureMap' | 'successRate' | 'metastableShare' | 'convergedTarget' | 'convergedOther' | 'notConverged'> &
   Partial<Pick<ModelRecord, 'supportHistogram'>>;
 
 /** Mean success and metastable share over seeds, per learned-Φ model × M × D_Φ. */
@@ -39,12 +43,14 @@ type PhaseRecord = Pick<ModelRecord, 'model' | 'M' | 'featureDim' | 'featureMap'
 export function phaseCells(records: PhaseRecord[]): PhaseCell[] {
   const groups = new Map<string, PhaseRecord[]>();
   for (const r of records.filter((r) => r.featureMap)) {
-    const key = `${r.model}\u0000${r.M}\u0000${r.featureDim}`;
+    const key = `${r.model}\u0000${cellIdentity(r, { without: ['seed'] })}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const labelOf = settingLabels(records, ['featureDim']);
   return [...groups.values()].map((group) => ({
-    model: group[0].model,
+    model: labelOf(group[0]),
     M: group[0].M,
+    ...(group[0].sweep ? { sweep: group[0].sweep } : {}),
     featureDim: group[0].featureDim,
     success: mean(group.map((r) => r.successRate)),
     metastable: mean(group.map((r) => r.metastableShare)),

@@ -6,7 +6,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
-import { baseModelName, dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
+import { dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
 
 /** The frame every uhop chart shares: schema, title, size, white background, inline data. */
 export function chartFrame(title: string, values: object[]) {
@@ -24,14 +24,14 @@ const number = (field: string, title = field) => ({ field, type: 'quantitative' 
 
 /** Error against M, mean ± std over seeds, one line per model; points nudged apart on the log axis. */
 export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevelSpec {
-  const style = seriesStyle(rows);
+  const style = seriesStyle(rows.map((r) => ({ model: r.label, name: r.modelName, featureDim: r.featureDim })));
   const factors = dodgeFactors(style.labels.length);
   const data = rows.map((r) => ({
-    model: r.model,
-    name: baseModelName(r),
+    model: r.label,
+    name: r.modelName,
     featureDim: r.featureDim,
     M: r.M,
-    x: r.M * factors[style.labels.indexOf(r.model)],
+    x: r.M * factors[style.labels.indexOf(r.label)],
     mean: r.mean,
     std: r.std,
     n: r.n,
@@ -79,16 +79,16 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
  */
 export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLevelSpec {
   const kept = rows.filter((r) => r.logitScale > 0);
-  const style = seriesStyle(kept);
+  const style = seriesStyle(kept.map((r) => ({ model: r.label, name: r.modelName, featureDim: r.featureDim })));
   const factors = dodgeFactors(style.labels.length);
   const data = kept.map((r) => ({
-    model: r.model,
-    name: baseModelName(r),
+    model: r.label,
+    name: r.modelName,
     featureDim: r.featureDim,
     M: r.M,
     mean: r.mean,
     logitScale: r.logitScale,
-    x: r.logitScale * factors[style.labels.indexOf(r.model)],
+    x: r.logitScale * factors[style.labels.indexOf(r.label)],
   }));
   const axis = symlogAxis(data.map((d) => d.mean));
   const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, axis: { format: ',~r' }, title: 'logit scale: median (largest − second-largest logit), log; series nudged apart' };

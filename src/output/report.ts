@@ -4,6 +4,7 @@ import type { FailedCell } from '../experiments/records.ts';
 import type { Manifest } from './manifest.ts';
 import { markdownToHtml } from './markdownHtml.ts';
 import { figureHtml, htmlPage, type PageFigure } from './htmlPage.ts';
+import { describeCell } from '../experiments/cellIdentity.ts';
 
 const captions: Record<string, string> = {
   'error-vs-M.png': 'retrieval error vs M',
@@ -14,9 +15,12 @@ const captions: Record<string, string> = {
   'stage1-loss.png': 'Stage I separation loss vs epoch',
 };
 
-/** The caption of a figure file (error-vs-M.png), or its stem when it has none. */
+/** The caption of a figure file (error-vs-M.png); the figures of swept axes (error-vs-<path>, metastable-vs-<path>) by their axis; else its stem. */
 export function figureCaption(png: string): string {
-  return captions[png] ?? png.replace(/\.png$/, '');
+  const axis = /^(error|metastable)-vs-(.+)\.png$/.exec(png);
+  if (captions[png]) return captions[png];
+  if (axis) return `${axis[1] === 'error' ? 'retrieval error' : 'metastable share'} vs ${axis[2]}`;
+  return png.replace(/\.png$/, '');
 }
 
 export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summary: string, failed: FailedCell[], figures: string[]): string {
@@ -38,8 +42,8 @@ export function reportMarkdown(config: ResolvedConfig, manifest: Manifest, summa
   ];
   if (config.description) lines.splice(1, 0, '', config.description);
   if (failed.length) {
-    lines.push('## Failed cells (retried by the next `uhop run`)', '', '| M | seed | error |', '| ---: | ---: | --- |');
-    for (const cell of failed) lines.push(`| ${cell.memories} | ${cell.seed} | ${cell.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
+    lines.push('## Failed cells (retried by the next `uhop run`)', '', '| cell | error |', '| --- | --- |');
+    for (const cell of failed) lines.push(`| ${describeCell(cell)} | ${cell.error.split('\n')[0].replace(/\|/g, '\\|')} |`);
     lines.push('');
   }
   lines.push('## Resolved config', '', '<details><summary>config.resolved.json</summary>', '', '```json', JSON.stringify(config, null, 2), '```', '', '</details>', '');

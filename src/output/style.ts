@@ -70,12 +70,16 @@ export const ORDERED = ['#1f3b8f', '#2f7fc1', '#1fa3a3', '#3aa03a', '#a39b00', '
 
 /** A series of a line chart: its label (unique), the model it belongs to and its D_Φ. */
 export interface SeriesKey {
+  /** The series' label. */
   model: string;
+  /** The model's configured name, where the label says more (D_Φ, swept values). */
+  name?: string;
   featureDim: number;
 }
 
 /** The model's name without the " · D_Φ = D" that tables add when a config spans several D_Φ. */
 export function baseModelName(series: SeriesKey): string {
+  if (series.name !== undefined) return series.name;
   const suffix = ` · D_Φ = ${series.featureDim}`;
   return series.model.endsWith(suffix) ? series.model.slice(0, -suffix.length) : series.model;
 }

@@ -1,4 +1,4 @@
-/** Tables of a run: per-cell records, per model × M summaries, as CSV and Markdown. */
+/** Tables of a run: per-cell records, per model × setting summaries, as CSV and Markdown (one column per swept path). */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/cell.ts';
@@ -6,6 +6,7 @@ import { HISTOGRAM_MAX } from '../metrics/metastable.ts';
 import { mean, median } from 'simple-statistics';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import { bootstrapMeanInterval } from '../metrics/bootstrap.ts';
+import { cellIdentity, compareCells, constantAxes, formatSweepValue, sweepAxes, type Located, type SweepValues } from '../experiments/cellIdentity.ts';
 
 export const cellColumns: Array<keyof ModelRecord> = [
   'model',
@@ -47,10 +48,16 @@ export const cellColumns: Array<keyof ModelRecord> = [
 ];
 
 export interface SummaryRow extends Summary {
-  /** The model's name, with its D_Φ when the config has a D_Φ grid. */
+  /** The model's name, with its D_Φ when the config has a D_Φ grid (the CSV's model column). */
   model: string;
+  /** The model's name as configured. */
+  modelName: string;
+  /** The model with every axis that varies (D_Φ, swept values): one line or table row each. */
+  label: string;
   featureDim: number;
   M: number;
+  /** The setting's swept values (configs with a sweep). */
+  sweep?: SweepValues;
   /** Means over seeds of the per-cell rates. */
   exactRate: number;
   successRate: number;
@@ -62,11 +69,14 @@ export interface SummaryRow extends Summary {
   supportHistogram: number[];
 }
 
-/** One model against the baseline at one M, on the seeds both have. */
+/** One model against the baseline at one setting, on the seeds both have. */
 export interface PairedRow {
   model: string;
+  /** As SummaryRow.label. */
+  label: string;
   baseline: string;
   M: number;
+  sweep?: SweepValues;
   n: number;
   /** Mean over seeds of (model error − baseline error); negative = the model is better. */
   meanDiff: number;
@@ -76,16 +86,29 @@ export interface PairedRow {
   winShare: number;
 }
 
-function toCsv(rows: object[], columns: string[]): string {
-  return stringify(rows as Record<string, unknown>[], {
+type Column = string | { key: string; header: string };
+
+/**
+ * CSV with the given columns, and after the column `after` one column per swept path (named by
+ * the path, e.g. "retrieval.beta"); without a sweep the file is exactly as before sweeps existed.
+ */
+export function toCsv(rows: Array<object & { sweep?: SweepValues }>, columns: string[], after = 'seed'): string {
+  const paths = sweepAxes(rows as Located[]).map((axis) => axis.path);
+  const swept: Column[] = paths.map((path, i) => ({ key: `sweep${i}`, header: path }));
+  const at = columns.indexOf(after) + 1;
+  const all: Column[] = [...columns.slice(0, at), ...swept, ...columns.slice(at)];
+  const flat = paths.length
+    ? rows.map((row) => ({ ...row, ...Object.fromEntries(paths.map((path, i) => [`sweep${i}`, formatSweepValue(row.sweep?.[path] ?? '')])) }))
+    : rows;
+  return stringify(flat as Record<string, unknown>[], {
     header: true,
-    columns,
+    columns: all,
     cast: { boolean: (value) => String(value), number: (value) => String(value) },
   });
 }
 
 export function cellsCsv(records: ModelRecord[]): string {
-  return toCsv(records, cellColumns);
+  return toCsv(records, cellColumns, 'featureDim');
 }
 
 /** A row of cells.csv read back: the record without the ‖p‖ histogram (that is in metastable.csv). */
@@ -95,9 +118,20 @@ const textColumns = new Set<keyof ModelRecord>(['model', 'dataset', 'similarity'
 /** Columns written empty for models without a feature map. */
 const nullableColumns = new Set<keyof ModelRecord>(['sepLossInit', 'sepLossFinal', 'wNormInit', 'wNormTrained']);
 
-/** The records of a cells.csv (as cellsCsv wrote them: numbers by String(), so they read back exactly). */
-export function recordsFromCellsCsv(text: string, source = 'cells.csv'): CellsCsvRecord[] {
+/**
+ * The records of a cells.csv (as cellsCsv wrote them: numbers by String(), so they read back exactly);
+ * `sweep`: the config's swept paths and values, whose columns become each record's swept values.
+ */
+export function recordsFromCellsCsv(text: string, source = 'cells.csv', sweep: Record<string, unknown[]> = {}): CellsCsvRecord[] {
   const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+  const sweptOf = (row: Record<string, string>): SweepValues | null => {
+    const entries = Object.entries(sweep).map(([path, values]) => {
+      const value = values.find((v) => formatSweepValue(v as SweepValues[string]) === row[path]);
+      if (value === undefined) throw new Error(`${source}: ${path} = "${row[path]}" is none of the config's swept values`);
+      return [path, value];
+    });
+    return entries.length ? (Object.fromEntries(entries) as SweepValues) : null;
+  };
   const missing = rows.length ? cellColumns.filter((column) => !(column in rows[0])) : [];
   if (missing.length) throw new Error(`${source}: no column ${missing.join(', ')}`);
   return rows.map((row) => {
@@ -111,12 +145,13 @@ export function recordsFromCellsCsv(text: string, source = 'cells.csv'): CellsCs
       if (Number.isNaN(value) && text !== 'NaN') throw new Error(`${source}: ${column} = "${text}" is not a number`);
       return [column, value];
     });
-    return Object.fromEntries(entries) as CellsCsvRecord;
+    const swept = sweptOf(row);
+    return { ...Object.fromEntries(entries), ...(swept ? { sweep: swept } : {}) } as CellsCsvRecord;
   });
 }
 
 export function timingsCsv(timings: ModelTiming[]): string {
-  return toCsv(timings, ['model', 'featureDim', 'M', 'seed', 'stageIMs', 'retrievalMs']);
+  return toCsv(timings, ['model', 'M', 'seed', 'featureDim', 'stageIMs', 'retrievalMs'], 'featureDim');
 }
 
 /** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */
@@ -125,17 +160,39 @@ export function modelLabel(record: Pick<ModelRecord, 'model' | 'featureDim'>, re
   return dims.size > 1 ? `${record.model} · D_Φ = ${record.featureDim}` : record.model;
 }
 
-/** Records grouped by model, D_Φ and M; models in first-seen (config) order, then D_Φ and M ascending. */
-function byModelAndMemories(records: ModelRecord[]): ModelRecord[][] {
+/** What a label reads of a record. */
+type Labelled = Pick<ModelRecord, 'model' | 'M' | 'seed' | 'featureDim' | 'sweep'>;
+
+/** The axes that vary over `records` (D_Φ, swept values; not those in `without`) in words, per record: ["D_Φ = 5", "retrieval.beta = 2"]. */
+export function varyingAxes(records: Labelled[], without: string[] = []): (record: Labelled) => string[] {
+  const constant = new Set([...constantAxes(records), ...without]);
+  return (record) => {
+    const parts: string[] = [];
+    if (!constant.has('featureDim')) parts.push(`D_Φ = ${record.featureDim}`);
+    for (const [path, value] of Object.entries(record.sweep ?? {})) if (!constant.has(path)) parts.push(`${path} = ${formatSweepValue(value)}`);
+    return parts;
+  };
+}
+
+/** Labels: the model with every axis that varies over `records`, except those in `without`. */
+export function settingLabels(records: Labelled[], without: string[] = []): (record: Labelled) => string {
+  const axes = varyingAxes(records, without);
+  return (record) => [record.model, ...axes(record)].join(' · ');
+}
+
+/** Extra words for a bootstrap stream, so that settings with other swept values draw their own. */
+const sweptStream = (record: ModelRecord) => (record.sweep ? `/${cellIdentity(record, { without: ['M', 'featureDim', 'seed'] })}` : '');
+
+/** Records grouped by model and setting (every axis but the seed); models in first-seen (config) order, then the settings in grid order. */
+function byModelAndSetting(records: ModelRecord[]): ModelRecord[][] {
   const groups = new Map<string, ModelRecord[]>();
   for (const record of records) {
-    const key = `${record.model}\u0000${record.featureDim}\u0000${record.M}`;
+    const key = `${record.model}\u0000${cellIdentity(record, { without: ['seed'] })}`;
     groups.set(key, [...(groups.get(key) ?? []), record]);
   }
   const models = [...new Set(records.map((r) => r.model))];
-  return [...groups.values()].sort(
-    (a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || a[0].featureDim - b[0].featureDim || a[0].M - b[0].M,
-  );
+  const bySetting = compareCells(sweepAxes(records));
+  return [...groups.values()].sort((a, b) => models.indexOf(a[0].model) - models.indexOf(b[0].model) || bySetting(a[0], b[0]));
 }
 
 function meanHistogram(group: ModelRecord[]): number[] {
@@ -144,13 +201,17 @@ function meanHistogram(group: ModelRecord[]): number[] {
 
 /** Per model × M statistics of the error over seeds, with a 95 % bootstrap interval of the mean. */
 export function summaryRows(records: ModelRecord[]): SummaryRow[] {
-  return byModelAndMemories(records).map((group) => {
-    const { model, M, featureDim } = group[0];
+  const labelOf = settingLabels(records);
+  return byModelAndSetting(records).map((group) => {
+    const { model, M, featureDim, sweep } = group[0];
     return {
       model: modelLabel(group[0], records),
+      modelName: model,
+      label: labelOf(group[0]),
       featureDim,
       M,
-      ...summarize(group.map((r) => r.error), `summary/${model}/${featureDim}/${M}`),
+      ...(sweep ? { sweep } : {}),
+      ...summarize(group.map((r) => r.error), `summary/${model}/${featureDim}/${M}${sweptStream(group[0])}`),
       exactRate: mean(group.map((r) => r.exactRate)),
       successRate: mean(group.map((r) => r.successRate)),
       logitScale: median(group.map((r) => r.logitScale)),
@@ -174,27 +235,48 @@ export const summaryErrorColumns = {
 export function summaryCsv(rows: SummaryRow[]): string {
   const errorColumns = Object.entries(summaryErrorColumns) as Array<[keyof typeof summaryErrorColumns, keyof Summary]>;
   const named = rows.map((row) => ({ ...row, ...Object.fromEntries(errorColumns.map(([column, field]) => [column, row[field]])) }));
-  return toCsv(named, ['model', 'featureDim', 'M', 'n', ...errorColumns.map(([column]) => column), 'exactRate', 'successRate', 'logitScale', 'metastableShare']);
+  return toCsv(named, ['model', 'featureDim', 'M', 'n', ...errorColumns.map(([column]) => column), 'exactRate', 'successRate', 'logitScale', 'metastableShare'], 'M');
 }
 
 /** Each model's error minus the baseline's on the same seeds (common random numbers), per M. */
 export function pairedRows(records: ModelRecord[], baseline: string): PairedRow[] {
-  const cellOf = (r: ModelRecord) => `${r.M}/${r.featureDim}/${r.seed}`;
+  const cellOf = (r: ModelRecord) => cellIdentity(r);
+  const labelOf = settingLabels(records);
   const baselineError = new Map(records.filter((r) => r.model === baseline).map((r) => [cellOf(r), r.error]));
-  return byModelAndMemories(records.filter((r) => r.model !== baseline)).flatMap((group) => {
-    const { model, M, featureDim } = group[0];
+  return byModelAndSetting(records.filter((r) => r.model !== baseline)).flatMap((group) => {
+    const { model, M, featureDim, sweep } = group[0];
     const diffs = group.filter((r) => baselineError.has(cellOf(r))).map((r) => r.error - baselineError.get(cellOf(r))!);
     if (diffs.length === 0) return [];
-    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${featureDim}/${M}`);
-    const label = modelLabel(group[0], records);
-    return [{ model: label, baseline, M, n: diffs.length, meanDiff: mean(diffs), ciLow, ciHigh, winShare: diffs.filter((d) => d < 0).length / diffs.length }];
+    const [ciLow, ciHigh] = bootstrapMeanInterval(diffs, `paired/${model}/${baseline}/${featureDim}/${M}${sweptStream(group[0])}`);
+    return [
+      {
+        model: modelLabel(group[0], records),
+        label: labelOf(group[0]),
+        baseline,
+        M,
+        ...(sweep ? { sweep } : {}),
+        n: diffs.length,
+        meanDiff: mean(diffs),
+        ciLow,
+        ciHigh,
+        winShare: diffs.filter((d) => d < 0).length / diffs.length,
+      },
+    ];
   });
 }
 
 /** Long format: one row per model × cell × ‖p‖ bucket. */
 export function metastableCsv(records: ModelRecord[]): string {
   const rows = records.flatMap((r) =>
-    r.supportHistogram.map((share, k) => ({ model: r.model, featureDim: r.featureDim, M: r.M, seed: r.seed, size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k), share })),
+    r.supportHistogram.map((share, k) => ({
+      model: r.model,
+      featureDim: r.featureDim,
+      M: r.M,
+      seed: r.seed,
+      ...(r.sweep ? { sweep: r.sweep } : {}),
+      size: k > HISTOGRAM_MAX ? `>${HISTOGRAM_MAX}` : String(k),
+      share,
+    })),
   );
   return toCsv(rows, ['model', 'featureDim', 'M', 'seed', 'size', 'share']);
 }
@@ -211,7 +293,7 @@ export function traceCsv(rows: TraceRow[]): string {
 export function metastableMarkdown(rows: SummaryRow[]): string {
   const sizes = [...Array.from({ length: HISTOGRAM_MAX + 1 }, (_, k) => String(k)), `>${HISTOGRAM_MAX}`];
   const header = ['model', 'M', ...sizes.map((k) => (k.startsWith('>') ? `‖p‖ ${k.replace('>', '> ')}` : `‖p‖ = ${k}`))];
-  const body = rows.map((r) => [r.model, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
+  const body = rows.map((r) => [r.label, String(r.M), ...r.supportHistogram.map((share) => (share * 100).toFixed(1))]);
   return [
     '# Metastable states',
     '',
@@ -223,7 +305,7 @@ export function metastableMarkdown(rows: SummaryRow[]): string {
 }
 
 export function pairedCsv(rows: PairedRow[]): string {
-  return toCsv(rows, ['model', 'baseline', 'M', 'n', 'meanDiff', 'ciLow', 'ciHigh', 'winShare']);
+  return toCsv(rows, ['model', 'baseline', 'M', 'n', 'meanDiff', 'ciLow', 'ciHigh', 'winShare'], 'M');
 }
 
 const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
@@ -233,21 +315,21 @@ function markdownTable(header: string[], body: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...body.map(line)].join('\n');
 }
 
-/** Rows = models, columns = M, cells from `cell` (blank where a model has no row at that M). */
-function pivot<R extends { model: string; M: number }>(rows: R[], cell: (row: R) => string): { header: string[]; body: string[][] } {
-  const models = [...new Set(rows.map((r) => r.model))];
+/** Rows = models (with the other varying axes), columns = M, cells from `cell` (blank where a model has no row at that M). */
+function pivot<R extends { label: string; M: number }>(rows: R[], cell: (row: R) => string): { header: string[]; body: string[][] } {
+  const labels = [...new Set(rows.map((r) => r.label))];
   const memoryCounts = [...new Set(rows.map((r) => r.M))].sort((a, b) => a - b);
-  const body = models.map((model) => [
-    model,
+  const body = labels.map((label) => [
+    label,
     ...memoryCounts.map((M) => {
-      const row = rows.find((r) => r.model === model && r.M === M);
+      const row = rows.find((r) => r.label === label && r.M === M);
       return row ? cell(row) : '';
     }),
   ]);
   return { header: ['model', ...memoryCounts.map((M) => `M = ${M}`)], body };
 }
 
-function pivotTable<R extends { model: string; M: number }>(rows: R[], cell: (row: R) => string): string {
+function pivotTable<R extends { label: string; M: number }>(rows: R[], cell: (row: R) => string): string {
   const { header, body } = pivot(rows, cell);
   return markdownTable(header, body);
 }

@@ -1,11 +1,12 @@
 /** Writes the tables, plots and report of a results folder from its cells, every file atomically. */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
-import { cellsCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
+import { cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
 import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
 import { figureCaption, reportHtml, reportMarkdown } from './report.ts';
 import type { TopLevelSpec } from 'vega-lite';
@@ -16,6 +17,8 @@ import { stageOneCsv, stageOneLossSpec, stageOneRows } from './stageOne.ts';
 
 /** The files of a run with a trained Φ (a model with featureMap: true), besides resultFiles. */
 export const stageOneFiles = ['stage1.csv', 'stage1-loss.svg', 'stage1-loss.png'] as const;
+import { axisFigureName, axisMarkdown, axisPoints, axisSpec, countsMetastable, type AxisMetric } from './axisFigures.ts';
+import { formatSweepValue, sweepAxes } from '../experiments/cellIdentity.ts';
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
 export const resultFiles = [
@@ -48,7 +51,11 @@ export async function writeResults(
   const rows = summaryRows(records);
   const paired = pairedRows(records, config.baseline ?? config.models[0].name);
   const title = `${config.name}: retrieval error vs M (${config.dataset.name}, parity ${config.parity})`;
-  const summary = summaryMarkdown(rows, paired, title);
+  // one table and figure per swept axis: the error, and the metastable share when the run counts it
+  const axes = sweepAxes(records);
+  const metrics: AxisMetric[] = countsMetastable(records) ? ['error', 'metastableShare'] : ['error'];
+  const axisViews = axes.flatMap((axis) => metrics.map((metric) => ({ axis, metric, points: axisPoints(records, axis, metric) })));
+  const summary = [summaryMarkdown(rows, paired, title), ...axisViews.map((view) => axisMarkdown(view.points, view.axis, view.metric))].join('\n');
   const metastable = metastableMarkdown(rows);
   const files: Record<string, string | Uint8Array> = {
     'cells.csv': cellsCsv(records),
@@ -71,14 +78,14 @@ export async function writeResults(
     }
     if (config.figures.includes('separation-bounds')) {
       const separation = separationRows(records);
-      files['separation-bounds.csv'] = stringify(separation, { header: true, columns: ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'] });
+      files['separation-bounds.csv'] = toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
       plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
     }
     if (config.figures.includes('phase-diagram')) {
       const cellsOfPhase = phaseCells(records);
       const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
       files['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
-      files['phase.csv'] = stringify(cellsOfPhase, { header: true, columns: ['model', 'M', 'featureDim', 'success', 'metastable'] });
+      files['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
       plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
       plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
     }
@@ -88,6 +95,10 @@ export async function writeResults(
       files['stage1.csv'] = stageOneCsv(curves, config);
       plots['stage1-loss'] = stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`);
     }
+    for (const { axis, metric, points } of axisViews) {
+      const what = metric === 'error' ? 'retrieval error' : 'metastable share';
+      plots[axisFigureName(metric, axis)] = axisSpec(points, axis, metric, `${config.name}: ${what} vs ${axis.path} (${config.dataset.name})`);
+    }
     for (const [name, spec] of Object.entries(plots)) {
       const svg = await renderSvg(spec);
       files[`${name}.svg`] = svg;
@@ -96,7 +107,10 @@ export async function writeResults(
   }
   if (config.metrics.perQuery) files['queries.csv'] = queriesCsv(cells.flatMap((cell) => cell.queries ?? []));
   if (failed.length) {
-    files['failed.csv'] = stringify(failed, { header: true, columns: ['memories', 'seed', 'key', 'error', 'failedAt'] });
+    const paths = sweepAxes(failed).map((axis) => axis.path);
+    const failedRows = failed.map((cell) => ({ ...cell, ...Object.fromEntries(paths.map((path, i) => [`sweep${i}`, formatSweepValue(cell.sweep?.[path] ?? '')])) }));
+    const swept = paths.map((path, i) => ({ key: `sweep${i}`, header: path }));
+    files['failed.csv'] = stringify(failedRows, { header: true, columns: ['memories', 'featureDim', 'seed', ...swept, 'key', 'error', 'failedAt'] });
   }
   const figures = Object.keys(files).filter((name) => name.endsWith('.png'));
   const extra = [metastable, typeof files['phase.md'] === 'string' ? files['phase.md'] : ''].map((md) => md.replace(/^# /, '## '));
@@ -106,5 +120,7 @@ export async function writeResults(
   const pageFigures = Object.entries(plots).map(([name, spec]) => ({ name, spec, caption: figureCaption(`${name}.png`) }));
   files['report.html'] = reportHtml(`uhop: ${config.name}`, files['report.md'] as string, pageFigures);
   for (const [name, data] of Object.entries(files)) writeFileAtomic(join(directory, name), data);
+  // a failed.csv of an earlier run goes once no cell has failed
+  if (!failed.length) rmSync(join(directory, 'failed.csv'), { force: true });
   return Object.keys(files).map((name) => join(directory, name));
 }

@@ -147,8 +147,8 @@ async function importAll(files: PluginFile[]): Promise<PluginSet> {
  * Reads a config, loads the plugin modules it lists (relative to the config file), then validates
  * it with their names known: what every uhop command that runs or checks a config uses.
  */
-export async function loadConfigWithPlugins(path: string, overrides: string[] = []): Promise<ResolvedConfig> {
-  return loadConfig(path, overrides, await pluginsOf(readRawConfig(path, overrides), path));
+export async function loadConfigWithPlugins(path: string, overrides: string[] = [], sweeps: string[] = []): Promise<ResolvedConfig> {
+  return loadConfig(path, overrides, { plugins: await pluginsOf(readRawConfig(path, overrides, sweeps), path), sweeps });
 }
 
 /** The plugin modules a raw config (read from `configPath`) lists, loaded. */

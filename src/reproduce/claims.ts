@@ -15,11 +15,13 @@ import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { recordsFromCellsCsv, type CellsCsvRecord } from '../output/tables.ts';
+import { cellIdentity, constantAxes, describeCell, sweepAxes } from '../experiments/cellIdentity.ts';
+import { stableJson } from '../config/jsonPaths.ts';
 import { phaseCells, phaseFits } from '../output/phase.ts';
 import { curvePoints } from '../output/stageOne.ts';
 import type { StageOneRow } from '../experiments/records.ts';
 import type { Claim } from './recipe.ts';
-import { describeValue, type RecipeRun } from './run.ts';
+import type { RecipeRun } from './run.ts';
 import { checkPanelChange } from './panelClaims.ts';
 
 export type ClaimStatus = 'pass' | 'fail' | 'fails as expected' | 'unexpectedly passes';
@@ -45,8 +47,8 @@ export interface ClaimResult {
   status: ClaimStatus;
 }
 
+/** The results a recipe's claims are checked on: its one results folder. */
 interface RunRecords {
-  value: unknown;
   records: CellsCsvRecord[];
   /** The Stage I curves of the run's cells (its stage1.csv, where there is one). */
   curves: StageOneRow[];
@@ -66,11 +68,11 @@ function readPart<T>(directory: string, name: string, read: (text: string) => T)
 }
 
 /** A run's records from its cells.csv and its phase target from config.resolved.json. */
-function readRunRecords(directory: string, value: unknown): RunRecords {
+function readRunRecords(directory: string): RunRecords {
   const config = readPart(directory, 'config.resolved.json', (text) => JSON.parse(text) as ResolvedConfig);
-  const records = readPart(directory, 'cells.csv', (text) => recordsFromCellsCsv(text));
+  const records = readPart(directory, 'cells.csv', (text) => recordsFromCellsCsv(text, join(directory, 'cells.csv'), (config.sweep ?? {}) as Record<string, unknown[]>));
   const curves = existsSync(join(directory, 'stage1.csv')) ? readPart(directory, 'stage1.csv', stageOneFromCsv) : [];
-  return { value, records, curves, directory, phaseTarget: config.metrics.phaseTarget };
+  return { records, curves, directory, phaseTarget: config.metrics.phaseTarget };
 }
 
 /** stage1.csv read back (empty fields are the unmeasured values). */
@@ -97,11 +99,17 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     recordsOf(runs, claim.than);
     const margins: Array<{ where: string; margin: number }> = [];
     for (const run of runs) {
-      const keys = [...new Set(run.records.filter((r) => r.M >= claim.minM).map((r) => `${r.M}/${r.featureDim}`))];
-      for (const key of keys) {
+      const records = run.records.filter((r) => r.M >= claim.minM);
+      // M always named; D_Φ and swept values only where they vary
+      const without = ['seed', ...constantAxes(records).filter((axis) => axis !== 'M')];
+      const settings = new Map(records.map((r) => [cellIdentity(r, { without: ['seed'] }), r]));
+      for (const [setting, example] of settings) {
         const at = (model: string) =>
-          stat(run.records.filter((r) => r.model === model && `${r.M}/${r.featureDim}` === key).map((r) => r[claim.metric] as number), claim.statistic);
-        const where = `M=${key.split('/')[0]}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+          stat(
+            records.filter((r) => r.model === model && cellIdentity(r, { without: ['seed'] }) === setting).map((r) => r[claim.metric] as number),
+            claim.statistic,
+          );
+        const where = describeCell(example, { without });
         margins.push({ where, margin: at(claim.model) - at(claim.than) });
       }
     }
@@ -110,10 +118,15 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
     return { value: `largest ${claim.statistic} difference ${fmt(worst.margin)} (${worst.where}; ${margins.length} settings)`, holds: worst.margin < 0 };
   },
   trend: (claim, runs) => {
-    const xs = runs.map((r) => Number(r.value));
-    const ys = runs.map((r) => stat(r.records.filter((x) => x.model === claim.model).map((x) => x[claim.metric] as number), claim.statistic));
+    const records = recordsOf(runs, claim.model);
+    const axis = sweepAxes(records).find((a) => a.path === claim.axis);
+    if (!axis) throw new UserError(`trend claim "${claim.id}": the results do not sweep "${claim.axis}" (swept: ${sweepAxes(records).map((a) => a.path).join(', ') || 'nothing'})`);
+    const xs = axis.values.map(Number);
+    const ys = axis.values.map((value) =>
+      stat(records.filter((r) => stableJson(r.sweep?.[claim.axis]) === stableJson(value)).map((r) => r[claim.metric] as number), claim.statistic),
+    );
     const rho = sampleRankCorrelation(xs, ys);
-    return { value: `Spearman ρ = ${fmt(rho)} (≤ ${claim.maxRho} needed)`, holds: rho <= claim.maxRho };
+    return { value: `Spearman ρ = ${fmt(rho)} over ${xs.length} values of ${claim.axis} (≤ ${claim.maxRho} needed)`, holds: rho <= claim.maxRho };
   },
   correlation: (claim, runs) => {
     const records = recordsOf(runs, claim.model);
@@ -137,7 +150,7 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
         const [first, last] = [series[0], series[series.length - 1]];
         const at = series.filter((p) => p.epoch <= claim.within).at(-1)!;
         const fall = first.mean - last.mean;
-        const where = `${curve}${run.value === null ? '' : `, ${describeValue(run.value)}`}`;
+        const where = curve;
         return { where, fall, share: fall > 0 ? (first.mean - at.mean) / fall : -Infinity, first: first.mean, last: last.mean };
       });
     });
@@ -161,9 +174,7 @@ const checks: { [K in Claim['kind']]: (claim: Extract<Claim, { kind: K }>, runs:
 
 export function evaluateClaims(run: RecipeRun, folder: string): ClaimResult[] {
   // a 2-D figure run has no cells: its claims read its panels.csv
-  const runs: RunRecords[] = run.runs.map(({ value, folder: sub }) =>
-    run.experiment ? { value, records: [], curves: [], directory: join(folder, sub), phaseTarget: NaN } : readRunRecords(join(folder, sub), value),
-  );
+  const runs: RunRecords[] = [run.experiment ? { records: [], curves: [], directory: folder, phaseTarget: NaN } : readRunRecords(folder)];
   return run.recipe.claims.map((claim) => {
     const outcome = (checks[claim.kind] as Check)(claim as never, runs);
     const expected = claim.expected ?? 'pass';

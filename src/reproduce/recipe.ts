@@ -49,7 +49,7 @@ export const claimSchema = z.discriminatedUnion('kind', [
       than: z.string(),
       metric: metric.default('error'),
       statistic,
-      minM: z.number().int().default(0).describe('checked at every M ≥ minM (and every D_Φ and varied value)'),
+      minM: z.number().int().default(0).describe('checked at every M ≥ minM (and every D_Φ and swept value)'),
     })
     .strict()
     .describe('statistic(metric of model) < statistic(metric of than) at every M ≥ minM'),
@@ -60,10 +60,11 @@ export const claimSchema = z.discriminatedUnion('kind', [
       model: z.string(),
       metric: metric.default('error'),
       statistic,
-      maxRho: z.number().describe('Spearman ρ between the varied value and the statistic must be ≤ this'),
+      axis: z.string().describe('the swept config path (a key of the config\'s sweep), e.g. "featureMap.epochs"'),
+      maxRho: z.number().describe('Spearman ρ between the axis value and the statistic at that value must be ≤ this'),
     })
     .strict()
-    .describe('the statistic falls (or rises) with the varied setting'),
+    .describe('the statistic falls (or rises) along a swept axis (pooled over the other axes)'),
   z
     .object({
       kind: z.literal('correlation'),
@@ -104,12 +105,7 @@ export const claimSchema = z.discriminatedUnion('kind', [
 
 const overrides = z.record(z.string(), z.unknown()).default({}).describe('config fields set as with --set key=value');
 
-const profileSchema = z
-  .object({
-    set: overrides,
-    values: z.array(z.unknown()).optional().describe('values of the varied setting in this profile'),
-  })
-  .strict();
+const profileSchema = z.object({ set: overrides }).strict();
 
 export const recipeSchema = z
   .object({
@@ -124,11 +120,6 @@ export const recipeSchema = z
       .default(false)
       .describe('the data must be fetched first (uhop data fetch); --all skips the recipe, saying so, when it is missing'),
     set: overrides,
-    vary: z
-      .object({ key: z.string(), values: z.array(z.unknown()).min(2), label: z.string() })
-      .strict()
-      .optional()
-      .describe('one run per value of this config field (e.g. Stage I epochs N)'),
     profiles: z.object({ ci: profileSchema, full: profileSchema }).strict(),
     claims: z.array(claimSchema).min(1),
   })

@@ -3,34 +3,61 @@
  * `cells/<key>.failed.json` for a cell that failed (retried on the next run). Every file is
  * written atomically, so a killed run leaves finished cells whole and nothing half-written.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries as removeStaleTemporariesIn } from '../io/staleTemporaries.ts';
 import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import type { SweepValues } from '../experiments/cellIdentity.ts';
+import { cachedCellSchema, failedCellSchema, readCellFile, type CellRead } from './cellFile.ts';
 
 export type { CachedCell, FailedCell } from '../experiments/records.ts';
+export type { CellRead } from './cellFile.ts';
 
 
 export const cellsFolder = (resultsDir: string) => join(resultsDir, 'cells');
-const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.json`);
-const failedPath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), `${key}.failed.json`);
+/** The name of a cell's file in cells/. */
+export const cellFileName = (key: string, failed = false) => (failed ? `${key}.failed.json` : `${key}.json`);
+const donePath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), cellFileName(key));
+const failedPath = (resultsDir: string, key: string) => join(cellsFolder(resultsDir), cellFileName(key, true));
 
-function readJson<T>(path: string): T | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return null; // missing or unreadable: treated as not cached, the cell runs again
+/**
+ * A finished cell, if its file is there and whole; `models`: the config's model names, which the
+ * records must have, in order (a cell file of another config, or an edited one, is damaged).
+ */
+export function readCachedCell(resultsDir: string, key: string, models?: string[]): CellRead<CachedCell> {
+  const read = readCellFile(donePath(resultsDir, key), key, cachedCellSchema);
+  if (read.kind !== 'ok') return read;
+  if (read.cell.sweep) read.cell = labelled(read.cell, read.cell.sweep);
+  if (!models) return read;
+  const names = read.cell.records.map((record) => record.model);
+  if (names.join('\u0000') !== models.join('\u0000')) {
+    return { kind: 'damaged', path: donePath(resultsDir, key), problem: `records are of models ${JSON.stringify(names)}, the config has ${JSON.stringify(models)}` };
   }
+  return read;
 }
 
-export function readCachedCell(resultsDir: string, key: string): CachedCell | null {
-  const cell = readJson<CachedCell>(donePath(resultsDir, key));
-  return cell && cell.key === key && Array.isArray(cell.records) && Array.isArray(cell.trace) ? cell : null;
+/** The cell with its swept values on every row (tables and figures read them there); rows are stored without. */
+export function labelled(cell: CachedCell, sweep: SweepValues | undefined): CachedCell {
+  if (!sweep) return cell;
+  const label = <T extends object>(rows: T[]) => rows.map((row) => ({ ...row, sweep }));
+  return {
+    ...cell,
+    sweep,
+    records: label(cell.records),
+    timings: label(cell.timings),
+    trace: label(cell.trace),
+    ...(cell.queries ? { queries: label(cell.queries) } : {}),
+  };
 }
+
+/** Rows are written as the cell produced them: the swept values are the cell's. */
+const unlabelled = <T extends { sweep?: SweepValues }>(rows: T[]) => rows.map(({ sweep: _sweep, ...row }) => row);
 
 export function writeCachedCell(resultsDir: string, cell: CachedCell): void {
-  writeFileAtomic(donePath(resultsDir, cell.key), `${JSON.stringify(cell)}\n`);
+  const stored = { ...cell, records: unlabelled(cell.records), timings: unlabelled(cell.timings), trace: unlabelled(cell.trace) };
+  if (cell.queries) stored.queries = unlabelled(cell.queries);
+  writeFileAtomic(donePath(resultsDir, cell.key), `${JSON.stringify(stored)}\n`);
   rmSync(failedPath(resultsDir, cell.key), { force: true });
 }
 
@@ -38,21 +65,11 @@ export function writeFailedCell(resultsDir: string, cell: FailedCell): void {
   writeFileAtomic(failedPath(resultsDir, cell.key), `${JSON.stringify(cell, null, 2)}\n`);
 }
 
-export function readFailedCell(resultsDir: string, key: string): FailedCell | null {
-  return readJson<FailedCell>(failedPath(resultsDir, key));
+export function readFailedCell(resultsDir: string, key: string): CellRead<FailedCell> {
+  return readCellFile(failedPath(resultsDir, key), key, failedCellSchema);
 }
 
-/** Every finished cell stored in a results folder (whatever config produced it). */
-export function listCachedCells(resultsDir: string): CachedCell[] {
-  const folder = cellsFolder(resultsDir);
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .filter((name) => name.endsWith('.json') && !name.endsWith('.failed.json'))
-    .map((name) => readCachedCell(resultsDir, name.slice(0, -'.json'.length)))
-    .filter((cell): cell is CachedCell => cell !== null);
-}
-
-/** Removes temporary files left by killed runs in cells/ (the tables' folder: writeResults); a live run's are kept. */
+/** Removes temporary files (`<name>.<pid>.tmp`) left by killed runs; a live run's are kept. */
 export function removeStaleTemporaries(resultsDir: string): void {
   const folder = cellsFolder(resultsDir);
   mkdirSync(folder, { recursive: true });

@@ -76,13 +76,24 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What determines one cell: the config without its labels, reporting options and grid lists, plus M and seed. */
-export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<string, unknown> {
-  const { name: _n, description: _d, $schema: _s, baseline: _b, memories: _m, seeds: _seeds, ...settings } = config;
-  const featureMap = { ...config.featureMap, dim: cell.featureDim ?? null };
+/**
+ * What every cell of a config shares: the config without its labels (name, description,
+ * baseline), its reporting options (figures, metrics.phaseTarget) and its grid axes. Called on a
+ * cell's own config (src/config/sweep.ts cellConfig), it holds the cell's swept values.
+ */
+export function sharedSettings(config: ResolvedConfig): Record<string, unknown> & { featureMap: Record<string, unknown> } {
+  const { name: _n, description: _d, $schema: _s, baseline: _b, figures: _f, memories: _m, seeds: _seeds, sweep: _sweep, ...settings } = config;
+  const { phaseTarget: _p, ...metrics } = config.metrics;
+  const { dim: _dim, ...featureMap } = config.featureMap;
   // a plugin counts by its source, not by where it lies: edit it and its cells recompute
   const plugins = config.plugins?.map((plugin) => plugin.sha256);
-  return { ...settings, plugins, featureMap, memories: cell.memories, seed: cell.seed };
+  return { ...settings, plugins, metrics, featureMap };
+}
+
+/** What determines one cell: the shared settings plus its M, D_Φ and seed. */
+export function cellSettings(config: ResolvedConfig, cell: CellKey): Record<string, unknown> {
+  const shared = sharedSettings(config);
+  return { ...shared, featureMap: { ...shared.featureMap, dim: cell.featureDim ?? null }, memories: cell.memories, seed: cell.seed };
 }
 
 export function cellKey(config: ResolvedConfig, cell: CellKey, data: PoolFingerprint, backend: string): string {

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from '../experiments/cell.ts';
+import { cellConfig } from '../config/sweep.ts';
 import { fusedMaxLossApplies } from '../featuremap/train.ts';
 
 export interface CellCost {
@@ -39,7 +40,9 @@ export function queryCount(config: ResolvedConfig, cell: CellKey, testCount = 10
   return count ?? (from === 'test' ? testCount : cell.memories);
 }
 
-export function cellCost(config: ResolvedConfig, cell: CellKey, dim: number, testCount?: number): CellCost {
+/** Work counts of a cell under its swept values. */
+export function cellCost(sweptConfig: ResolvedConfig, cell: CellKey, dim: number, testCount?: number): CellCost {
+  const config = cellConfig(sweptConfig, cell.sweep ?? {});
   const M = cell.memories;
   const Q = queryCount(config, cell, testCount);
   const D = cell.featureDim ?? dim;

@@ -10,9 +10,13 @@ import { initBackend, type BackendInfo } from '../backend/select.ts';
 import { loadPool } from '../data/registry.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
-import { expandCells } from './grid.ts';
+import { expandCells, inShard, type Shard } from './grid.ts';
+
+export { parseShard, type Shard } from './grid.ts';
 import { cellKey } from './cellKey.ts';
+import { cellConfig } from '../config/sweep.ts';
 import {
+  labelled,
   readCachedCell,
   readFailedCell,
   removeStaleTemporaries,
@@ -28,12 +32,6 @@ import { WorkerPool } from './workerPool.ts';
 import { loadPlugins } from '../plugins/load.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
-
 export interface PlannedCell extends CellKey {
   key: string;
   cached: boolean;
@@ -41,6 +39,8 @@ export interface PlannedCell extends CellKey {
   failedBefore: string | null;
   /** Predicted seconds (./estimate.ts). */
   estimate: CellEstimate;
+  /** Why its cell file could not be used ("path: problem"), when it is there but damaged (it runs again). */
+  damaged: string | null;
 }
 
 export interface SweepPlan {
@@ -51,6 +51,8 @@ export interface SweepPlan {
 
 export interface SweepProgress {
   onPlan?(plan: SweepPlan, toRun: number, workers: number): void;
+  /** A stored cell whose file is damaged (truncated, edited, of other models): it is recomputed. */
+  onDamaged?(cell: PlannedCell): void;
   onCellStart?(cell: CellKey, worker: number): void;
   onCellDone?(cell: CellKey, ok: boolean, done: number, toRun: number, worker: number): void;
 }
@@ -74,14 +76,6 @@ export interface SweepResult {
   workers: number;
 }
 
-export function parseShard(text: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) throw new UserError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
-  return { index, count };
-}
-
 /** The cells of a config (or of one shard: every n-th cell of the grid order), with their cache state. */
 export async function planSweep(
   config: ResolvedConfig,
@@ -96,15 +90,19 @@ export async function planSweep(
   const testSplit = config.queries.from === 'test' && 'split' in dataset ? poolFingerprint(loadPool({ ...dataset, split: 'test' }, dataDir)) : null;
   const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
   const rates = await ratesFor(backend.label);
+  const models = config.models.map((model) => model.name);
   const cells = expandCells(config)
-    .filter((_, index) => !shard || index % shard.count === shard.index - 1)
+    .filter((_, index) => !shard || inShard(index, shard))
     .map((cell) => {
-      const key = cellKey(config, cell, identity, backend.identity);
+      const key = cellKey(cellConfig(config, cell.sweep ?? {}), cell, identity, backend.identity);
+      const stored = force ? null : readCachedCell(resultsDir, key, models);
+      const failed = readFailedCell(resultsDir, key);
       return {
         ...cell,
         key,
-        cached: !force && readCachedCell(resultsDir, key) !== null,
-        failedBefore: readFailedCell(resultsDir, key)?.error ?? null,
+        cached: stored?.kind === 'ok',
+        failedBefore: failed.kind === 'ok' ? failed.cell.error : null,
+        damaged: stored?.kind === 'damaged' ? `${stored.path}: ${stored.problem}` : null,
         estimate: estimateCell(config, cell, data.dim, rates, testSplit?.count),
       };
     });
@@ -121,6 +119,7 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   const plan = await planSweep(config, resultsDir, options);
   const pending = plan.cells.filter((cell) => !cell.cached);
   const workers = chooseWorkers(options.workers, pending.map((cell) => cell.estimate));
+  for (const cell of plan.cells) if (cell.damaged) progress.onDamaged?.(cell);
   progress.onPlan?.(plan, pending.length, workers);
 
   let done = 0;
@@ -137,7 +136,12 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     progress.onCellDone?.(cell, outcome.kind === 'done', ++done, pending.length, worker);
   };
 
-  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({ config, cell: cellKeyOf(cell), dataDir: options.dataDir, planned: cell }));
+  const tasks = pending.map((cell): CellTask & { planned: PlannedCell } => ({
+    config: cellConfig(config, cell.sweep ?? {}),
+    cell: cellKeyOf(cell),
+    dataDir: options.dataDir,
+    planned: cell,
+  }));
   if (workers > 1) {
     // largest cells first: the last cells to finish are then short ones, so workers end together
     tasks.sort((a, b) => totalSeconds(b.planned.estimate) - totalSeconds(a.planned.estimate));
@@ -162,14 +166,20 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     }
   }
 
-  const cells = plan.cells.map((cell) => readCachedCell(resultsDir, cell.key)).filter((c): c is CachedCell => c !== null);
+  // the plan names each cell: a cached file counts under this config's swept values
+  const cells = plan.cells.flatMap((cell) => {
+    const read = readCachedCell(resultsDir, cell.key);
+    return read.kind === 'ok' ? [labelled(read.cell, cell.sweep)] : [];
+  });
   const failed = plan.cells
     .filter((cell) => !cells.some((c) => c.key === cell.key))
-    .map((cell) => readFailedCell(resultsDir, cell.key))
-    .filter((c): c is FailedCell => c !== null);
+    .flatMap((cell) => {
+      const read = readFailedCell(resultsDir, cell.key);
+      return read.kind === 'ok' ? [read.cell] : [];
+    });
   return { plan, cells, failed, ran: pending.length, workers };
 }
 
 function cellKeyOf(cell: CellKey): CellKey {
-  return { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim ?? null };
+  return { memories: cell.memories, seed: cell.seed, featureDim: cell.featureDim ?? null, ...(cell.sweep ? { sweep: cell.sweep } : {}) };
 }
