@@ -161,7 +161,7 @@ export const corruptions = { 'keep': { batch: (images) => images } };`,
     ...plugins,
     separations: new Map([...plugins.separations, ['hardmax', { name: 'hardmax', path: './plugins/maps.mjs', map: (s: Float32Array) => s.subarray(1), sparse: false }]]),
   };
-  assert.throws(
+  await assert.rejects(
     () => runCell(config, pool, { memories: 12, seed: 1 }, label, undefined, undefined, broken),
     (e: unknown) => (e as Error).name === 'CellFailure' && /model "hardmax": separation plugin "hardmax" \(\.\/plugins\/maps\.mjs\) returned 11 values/.test((e as Error).message),
   );
