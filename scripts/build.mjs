@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { distIsCurrent, newestSourceChange, projectRoot, RACY_MS, sourceStamp, stampPath } from '../bin/dist.mjs';
 
@@ -20,4 +20,11 @@ rmSync(join(projectRoot, 'dist'), { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(projectRoot, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
+// files the compiled code reads beside itself (src/output/page.js, the report's script) come along
+const source = join(projectRoot, 'src');
+for (const entry of readdirSync(source, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || entry.name.endsWith('.ts')) continue;
+  const from = join(entry.parentPath ?? entry.path, entry.name);
+  cpSync(from, join(projectRoot, 'dist', relative(source, from)));
+}
 writeFileSync(stampPath(), `${JSON.stringify(stamp)}\n`);
