@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { CachedCell, FailedCell, ModelRecord, ModelTiming, QueryRow, TraceRow } from '../experiments/records.ts';
+import type { CachedCell, FailedCell, ModelRecord, ModelTiming, QueryRow, StageOneRow, TraceRow } from '../experiments/records.ts';
 
 /** JSON has no NaN: a NaN measure (e.g. endLabel without labels) is written as null and read back as null (an empty CSV field). */
 const measure = z
@@ -81,6 +81,11 @@ const querySchema = z
   })
   .strict() satisfies z.ZodType<QueryRow>;
 
+const nullable = z.number().nullable();
+const stageOneSchema = z
+  .object({ ...position, featureDim: z.number().int().positive(), epoch: count, loss: nullable, batchLoss: nullable, deltaMin: nullable })
+  .strict() satisfies z.ZodType<StageOneRow>;
+
 const cellPosition = {
   key: z.string().regex(/^[0-9a-f]+$/),
   memories: z.number().int().min(2),
@@ -97,6 +102,7 @@ export const cachedCellSchema = z
     timings: z.array(timingSchema),
     trace: z.array(traceSchema),
     queries: z.array(querySchema).optional(),
+    stageOne: z.array(stageOneSchema).optional(),
     finishedAt: z.string(),
   })
   .strict()
@@ -107,6 +113,7 @@ export const cachedCellSchema = z
       ['timings', cell.timings],
       ['trace', cell.trace],
       ['queries', cell.queries ?? []],
+      ['stageOne', cell.stageOne ?? []],
     ];
     for (const [field, list] of rows) {
       list.forEach((row, i) => {
