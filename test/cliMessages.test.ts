@@ -135,7 +135,7 @@ test('Ctrl-C during a progress bar shows the terminal cursor again and exits 130
   const hidden = result.stdout.indexOf('\x1b[?25l');
   assert.ok(hidden >= 0, 'the bar hid the cursor');
   assert.ok(result.stdout.indexOf('\x1b[?25h', hidden) > hidden, 'and showed it again');
-  assert.match(result.stdout, /w1: M=10 D_Φ=8 seed=1/, 'the bar names D_Φ');
+  assert.match(result.stdout, /w1: M=10, D_Φ=8, seed=1/, 'the bar names D_Φ');
   assert.match(result.stdout, /interrupted \(SIGINT\); finished cells are kept/);
 });
 
@@ -145,8 +145,8 @@ test('progress and failure lines name D_Φ when the grid has one', () => {
   // a learning rate of 1e300 overflows Stage I: both cells fail, as cells (exit 1)
   const run = uhop('run', 'configs/synthetic-sphere.json', '--out', out, ...args, '--set', 'featureMap.lr=1e300');
   assert.equal(run.code, 1, run.stderr);
-  assert.match(run.stderr, /cell 1\/2 \(M=6 D_Φ=2 seed=1, worker 1\) FAILED/);
-  assert.match(run.stderr, /\n  M=6 D_Φ=3 seed=1: Stage I \(max loss\): non-finite/);
+  assert.match(run.stderr, /cell 1\/2 \(M=6, D_Φ=2, seed=1, worker 1\) FAILED/);
+  assert.match(run.stderr, /\n  M=6, D_Φ=3, seed=1: Stage I \(max loss\): non-finite/);
   const dry = uhop('run', 'configs/synthetic-sphere.json', '--out', out, ...args, '--set', 'featureMap.lr=1e300', '--dry-run');
-  assert.match(dry.stdout, /\n  M=6 D_Φ=2 seed=1 \w+ failed before, will retry/);
+  assert.match(dry.stdout, /\n  M=6, D_Φ=2, seed=1 \w+ failed before, will retry/);
 });

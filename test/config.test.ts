@@ -155,7 +155,7 @@ test('issues are grouped under the config file or the --set that made the value'
     assert.ok(error instanceof UserError);
     assert.equal(
       error.message,
-      'invalid config c.json:\n  - models.0: Unrecognized key: "colour"\ninvalid --set seeds=three:\n  - seeds: expected an integer or a list, e.g. 1 or [0]',
+      'invalid config c.json:\n  - models.0: Unrecognized key: "colour"\ninvalid --set seeds=three:\n  - seeds: a seed range is written "a..b", e.g. "1..10"',
     );
   }
 });

@@ -9,7 +9,7 @@ import type { ModelRecord } from '../src/experiments/records.ts';
 
 function row(model: string, M: number, mean: number, extra: Partial<SummaryRow> = {}): SummaryRow {
   return {
-    model, modelName: model, label: model, featureDim: 784, M, n: 3, mean, std: mean / 4, median: mean, min: mean, max: mean, ciLow: mean * 0.9, ciHigh: mean * 1.1,
+    model, modelName: model.replace(/ · D_Φ = \d+$/, ''), label: model, featureDim: 784, M, n: 3, mean, std: mean / 4, median: mean, min: mean, max: mean, ciLow: mean * 0.9, ciHigh: mean * 1.1,
     exactRate: 1, successRate: 1, logitScale: 10 * M, metastableShare: 0, supportHistogram: [], ...extra,
   } as SummaryRow;
 }

@@ -362,7 +362,7 @@ const seedsSchema = z
     z
       .string()
       .regex(/^\d+\.\.\d+$/, 'a seed range is written "a..b", e.g. "1..10"')
-      .refine((range) => Number(range.split('..')[0]) <= Number(range.split('..')[1]), 'a seed range "a..b" needs a ≤ b')
+      .refine((range) => !/^\d+\.\.\d+$/.test(range) || Number(range.split('..')[0]) <= Number(range.split('..')[1]), 'a seed range "a..b" needs a ≤ b')
       .describe('"a..b": seeds a to b'),
   ])
   .describe('seeds: a count n (seeds 1..n), an explicit list, or a range "a..b"');

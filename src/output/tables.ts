@@ -151,7 +151,7 @@ export function recordsFromCellsCsv(text: string, source = 'cells.csv', sweep: R
 }
 
 export function timingsCsv(timings: ModelTiming[]): string {
-  return toCsv(timings, ['model', 'M', 'seed', 'featureDim', 'stageIMs', 'retrievalMs'], 'featureDim');
+  return toCsv(timings, ['model', 'featureDim', 'M', 'seed', 'stageIMs', 'retrievalMs']);
 }
 
 /** A model's label in tables: with " · D_Φ = D" when the records span several D_Φ. */

@@ -33,7 +33,9 @@ export function readFolderConfig(directory: string): ResolvedConfig | null {
 function folderSettings(config: ResolvedConfig): Record<string, unknown> {
   const swept = Object.keys(config.sweep ?? {}).sort();
   const shared = swept.reduce<unknown>((settings, path) => setAt(settings, path.split('.'), '(swept)'), sharedSettings(config));
-  return { ...(shared as Record<string, unknown>), 'sweep axes': swept };
+  // a plugin is the same plugin after an edit (its cells recompute: their keys hash its source)
+  const plugins = config.plugins?.map((plugin) => plugin.path);
+  return { ...(shared as Record<string, unknown>), plugins, 'sweep axes': swept };
 }
 
 /** Why `config` may not write into `directory` (the differing settings), or null when it may. */
