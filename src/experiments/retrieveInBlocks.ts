@@ -60,9 +60,8 @@ export interface BlockInputs {
   plugins: PluginSet;
 }
 
-/** What one block of queries produced. */
-export interface BlockOutcome {
-  start: number;
+/** What the queries of one model (or of one block of them) produced. */
+export interface QueryOutcome {
   errors: Float32Array;
   ends: Int32Array;
   sizes: Int32Array;
@@ -72,23 +71,30 @@ export interface BlockOutcome {
   steps: number;
   /** First step with a non-finite state or weight, 0 when none. */
   badStep: number;
-  /** Per step: sums over the block's queries of energy and move, and the block size. */
+  /** Per step: sums over the queries of energy and move, and how many queries ran that step. */
   perStep: Array<{ energy: number; change: number; count: number }>;
+  /** Wall time (summed over the blocks). */
   ms: number;
 }
 
-/** What the query blocks of one model produce, put together. */
-export interface QueryOutcome {
-  errors: Float32Array;
-  ends: Int32Array;
-  sizes: Int32Array;
-  gaps: Float32Array;
-  converged: { target: number; other: number; none: number };
-  steps: number;
-  badStep: number;
-  perStep: Array<{ energy: number; change: number; count: number }>;
-  /** Summed wall time of the blocks. */
-  ms: number;
+/** What one block of queries produced: its first query's position, and the outcome of its queries. */
+export interface BlockOutcome extends QueryOutcome {
+  start: number;
+}
+
+/** An outcome of `count` queries with nothing in it yet. */
+function emptyOutcome(count: number): QueryOutcome {
+  return {
+    errors: new Float32Array(count),
+    ends: new Int32Array(count),
+    sizes: new Int32Array(count),
+    gaps: new Float32Array(count),
+    converged: { target: 0, other: 0, none: 0 },
+    steps: 0,
+    badStep: 0,
+    perStep: [],
+    ms: 0,
+  };
 }
 
 /** Retrieval and metrics of queries start … start + size − 1 of one model; a failing plugin fails the cell, named. */
@@ -106,18 +112,7 @@ function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { 
   const { start, size } = block;
   const spec = blockSpec(settings.spec, inputs.plugins, start);
   const { dim, space } = inputs;
-  const out: BlockOutcome = {
-    start,
-    errors: new Float32Array(size),
-    ends: new Int32Array(size),
-    sizes: new Int32Array(size),
-    gaps: new Float32Array(size),
-    converged: { target: 0, other: 0, none: 0 },
-    steps: 0,
-    badStep: 0,
-    perStep: [],
-    ms: 0,
-  };
+  const out: BlockOutcome = { start, ...emptyOutcome(size) };
   const withEnergy = hasEnergy(spec);
   const queries = tf.tensor2d(inputs.queryValues.subarray(start * dim, (start + size) * dim), [size, dim]);
   const targets = inputs.targets.subarray(start, start + size);
@@ -144,17 +139,7 @@ function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { 
 
 /** The blocks of one model, in block order, as one outcome over all `count` queries. */
 export function mergeBlocks(count: number, blocks: BlockOutcome[]): QueryOutcome {
-  const out: QueryOutcome = {
-    errors: new Float32Array(count),
-    ends: new Int32Array(count),
-    sizes: new Int32Array(count),
-    gaps: new Float32Array(count),
-    converged: { target: 0, other: 0, none: 0 },
-    steps: 0,
-    badStep: 0,
-    perStep: [],
-    ms: 0,
-  };
+  const out = emptyOutcome(count);
   for (const block of [...blocks].sort((a, b) => a.start - b.start)) {
     const size = block.errors.length;
     out.errors.set(block.errors, block.start);
