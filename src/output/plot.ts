@@ -22,14 +22,15 @@ export function chartFrame(title: string, values: object[]) {
 
 const number = (field: string, title = field) => ({ field, type: 'quantitative' as const, title, format: '.4~g' });
 
+/** A summary row as a chart series: its label (model and every varying axis), its model's name, its D_Φ. */
+const seriesOf = (r: SummaryRow) => ({ model: r.label, name: r.modelName, featureDim: r.featureDim });
+
 /** Error against M, mean ± std over seeds, one line per model; points nudged apart on the log axis. */
 export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevelSpec {
-  const style = seriesStyle(rows.map((r) => ({ model: r.label, name: r.modelName, featureDim: r.featureDim })));
+  const style = seriesStyle(rows.map(seriesOf));
   const factors = dodgeFactors(style.labels.length);
   const data = rows.map((r) => ({
-    model: r.label,
-    name: r.modelName,
-    featureDim: r.featureDim,
+    ...seriesOf(r),
     M: r.M,
     x: r.M * factors[style.labels.indexOf(r.label)],
     mean: r.mean,
@@ -79,12 +80,10 @@ export function errorVsMemoriesSpec(rows: SummaryRow[], title: string): TopLevel
  */
 export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLevelSpec {
   const kept = rows.filter((r) => r.logitScale > 0);
-  const style = seriesStyle(kept.map((r) => ({ model: r.label, name: r.modelName, featureDim: r.featureDim })));
+  const style = seriesStyle(kept.map(seriesOf));
   const factors = dodgeFactors(style.labels.length);
   const data = kept.map((r) => ({
-    model: r.label,
-    name: r.modelName,
-    featureDim: r.featureDim,
+    ...seriesOf(r),
     M: r.M,
     mean: r.mean,
     logitScale: r.logitScale,
