@@ -1,5 +1,5 @@
 /** Plain arrays in and out of the library: rows of numbers become tensors inside and come back as number[][]. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { UserError } from '../errors.ts';
 
 /** A matrix as its rows: number[][] or an array of Float32Array, all of one length. */

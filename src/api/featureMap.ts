@@ -2,7 +2,7 @@
  * Stage I on given memories: W_0 drawn as a cell draws it, then the separation-loss trainer of the
  * runs. Options are a config's `featureMap` fields with the same defaults (and `parity`).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { resolveConfigObject } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
 import { UserError } from '../errors.ts';

@@ -1,5 +1,5 @@
 /** The run's metrics on plain arrays: retrieval error, success rate, the metastable histogram, Δ_min. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { UserError } from '../errors.ts';
 import { rowsToTensor, type Rows } from './arrays.ts';
 import { errorPerQuery, successRate as shareAtMost } from '../metrics/retrievalError.ts';

@@ -2,7 +2,7 @@
  * The similarity and separation registries of the library: each entry is callable on one row (plain
  * numbers in and out), with the batched tensor form that retrieval uses as `.batched`.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { SeparationName, SimilarityName } from '../config/schema.ts';
 import { separations as batchedSeparations, type SeparationOptions } from '../hopfield/separations.ts';
 import { similarities as batchedSimilarities, type MemoryFeatures, type SimilarityOptions } from '../hopfield/similarities.ts';

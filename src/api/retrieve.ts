@@ -1,5 +1,5 @@
 /** One retrieval run on given arrays: x ← Ξ · Sep(β · K(Φ(Ξ), Φ(x))), tfjs kept inside. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { z } from 'zod';
 import { separationNames, similarityNames, type SeparationName, type SimilarityName } from '../config/schema.ts';
 import { formatIssues } from '../config/load.ts';

@@ -4,7 +4,7 @@
  * read and written in place on the wasm heap, so every tfjs op and every gradient that
  * multiplies matrices gets native speed with no change to the math code.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import type { Blas } from './blas.ts';
 
 /** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */

@@ -4,7 +4,7 @@
  * and tfjs's built-in matMul gradient uses flags. So transposes are explicit and the trained
  * products carry a custom gradient whose backward pass is flag-free.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 
 /** tf.customGrad's parameter type: a function of tensors (and a save callback, last). */
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];

@@ -4,7 +4,7 @@
  * libtensorflow, which fails offline), so a failed import just moves on to the next choice.
  */
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import { UserError } from '../errors.ts';
 import { findBlas, type Blas, type BlasInfo } from './blas.ts';
 import { useBlasMatMul } from './blasMatMul.ts';
@@ -41,11 +41,13 @@ const optionalModules: Record<BackendChoice, string | null> = {
   cpu: null,
 };
 const tfNames: Record<BackendChoice, string> = { 'node-gpu': 'tensorflow', node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const requireModule = createRequire(import.meta.url);
 
 async function tryBackend(choice: BackendChoice): Promise<string | null> {
   const specifier = optionalModules[choice];
   try {
-    if (specifier) await import(specifier);
+    // require(), not import(): the backends are CommonJS (see tf.ts)
+    if (specifier) requireModule(specifier);
     const ok = await tf.setBackend(tfNames[choice]);
     if (!ok) return `${choice}: tf.setBackend("${tfNames[choice]}") failed`;
     await tf.ready();
@@ -59,7 +61,7 @@ async function tryBackend(choice: BackendChoice): Promise<string | null> {
 function packageVersion(specifier: string | null): string {
   if (!specifier) return 'built in';
   try {
-    return (createRequire(import.meta.url)(`${specifier}/package.json`) as { version: string }).version;
+    return (requireModule(`${specifier}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown';
   }

@@ -2,7 +2,7 @@
  * Micro-benchmarks of the operations that dominate a run, on the backend in use. Speed is proved
  * here (`npm run bench`), never by timed assertions in tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { stageIObjective } from '../featuremap/losses.ts';
 import { trainFeatureMap } from '../featuremap/train.ts';

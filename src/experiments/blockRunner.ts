@@ -5,7 +5,7 @@
  * queries and Φ's weights in SharedArrayBuffers, so nothing is copied per block).
  */
 import { randomUUID } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieveBlock, type BlockInputs, type BlockOutcome, type BlockSettings } from './retrieveInBlocks.ts';
 import type { PluginFile, PluginSet } from '../plugins/contract.ts';

@@ -3,7 +3,7 @@
  * memories, the same corrupted queries and (for U-Hop models) the same trained Φ: common random
  * numbers, so model differences are not sampling noise.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { gatherRows, type Pool } from '../data/pool.ts';
 import { selectMemoryIndices } from '../data/memorySet.ts';

@@ -1,5 +1,5 @@
 /** What the models of one cell share: memories, queries, targets, the pixel and Stage I spaces. */
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../backend/tf.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
 import type { StageI } from './stageOne.ts';

@@ -5,7 +5,7 @@
  * As the official contours.py / basins.py: row N = 0 shows the raw memories, row N ≥ 1 the
  * normalised Φ_N(Ξ), and the grid states are points of feature space themselves (not Φ of them).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { caseBeta, type FigureCase, type ResolvedBasinsConfig, type ResolvedFigureConfig, type ResolvedLandscapeConfig } from '../config/figureSchema.ts';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { initialWeightsT } from '../featuremap/linear.ts';

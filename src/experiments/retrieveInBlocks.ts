@@ -4,7 +4,7 @@
  * worker threads; `mergeBlocks` puts the blocks together in block order, so the numbers do not
  * depend on where (or in which order) the blocks ran.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import { copyRows } from '../backend/rows.ts';

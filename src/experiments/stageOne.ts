@@ -1,5 +1,5 @@
 /** Stage I of a cell: Φ_0 from the cell's generator, trained on the memories the config says. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { rngFor } from '../random/prng.ts';

@@ -2,7 +2,7 @@
  * The temperature-matched control: β for a baseline such that its median logit gap equals the
  * logit scale of the model it is matched to (a separation gain and a temperature gain then differ).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { median } from 'simple-statistics';
 import { rowBlocks } from '../backend/blocks.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';

@@ -3,7 +3,7 @@
  * φ̂ = Φ(ξ)/‖Φ(ξ)‖ as the official code (F.normalize). For unit vectors ‖φ̂_i − φ̂_j‖² = 2 − 2cos_ij,
  * so both losses are written with the cosine (Gram) matrix: one flag-free matMul.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { constantTimes, gram, logSumExpAll, normalizeRows } from '../backend/ops.ts';
 import { codedUhopPlusLoss, smoothMaxLoss } from './uhopPlusLoss.ts';
 import { upperPairs } from './pairs.ts';

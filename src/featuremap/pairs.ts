@@ -1,5 +1,5 @@
 /** Masks over the pairs i < j of an n × n matrix, built in JS (a broadcast int32 compare costs ms on wasm). */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 
 const penalties = new Map<number, Float32Array>();
 

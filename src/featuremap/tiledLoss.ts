@@ -15,7 +15,7 @@
  * with p the softmax weights of the same sum. ∂L/∂Wᵀ then goes through the row normalisation and
  * Φ = XWᵀ by tfjs autodiff of Σ normalize(XWᵀ) ⊙ ∂L/∂û, so the tail is the full objective's own.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { constantTimes, normalizeRows } from '../backend/ops.ts';
 import { rowBlocks } from '../backend/blocks.ts';
 import { UNIFORMITY_T, type LossOptions, type SeparationLossName } from './losses.ts';

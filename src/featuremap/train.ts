@@ -3,7 +3,8 @@
  * Plain SGD as the U-Hop code, Adam as the U-Hop+ code; full batch or minibatches; optional
  * projection of W's rows onto the unit sphere (the U-Hop+ paper's PGD); optional plateau stop.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { Rank } from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
@@ -105,7 +106,7 @@ const FUSED_MAX_LOSS_BYTES = 2 ** 31;
 interface TrainingObjective {
   value(weightsT: tf.Tensor2D): number;
   /** L and scale · ∂L/∂Wᵀ (the caller owns the gradient). */
-  valueAndGradient(weightsT: tf.Variable<tf.Rank.R2>, scale: number): { value: number; gradient: tf.Tensor2D };
+  valueAndGradient(weightsT: tf.Variable<Rank.R2>, scale: number): { value: number; gradient: tf.Tensor2D };
   dispose(): void;
 }
 

@@ -9,7 +9,7 @@
  * smooth-max (the paper): L_τ = τ · log Σ_{μ<ν} exp(⟨φ̂_μ, φ̂_ν⟩/τ), a smooth maximum of the pairwise
  * cosines that tends to max cos = 1 − Δ_min as τ → 0.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { gram, gramStopRight, logSumExpAll, normalizeRows } from '../backend/ops.ts';
 import { strictUpperOnes, upperPairs } from './pairs.ts';
 

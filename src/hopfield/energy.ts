@@ -5,7 +5,7 @@
  * (Ramsauer et al. 2020; Hu et al. 2023; the kernelised E_K of U-Hop, Eq. 2.2). For softmax
  * (α = 1, Shannon entropy) Ψ* is log-sum-exp; sparsemax is α = 2, H_2(p) = (1 − Σp²)/2.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { FeatureSpace } from './featureSpace.ts';
 import type { RetrievalSpec } from './retrieval.ts';
 import { separationFor } from './separations.ts';

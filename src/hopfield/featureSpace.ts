@@ -2,7 +2,7 @@
  * The space memories are scored in: the raw pixels (dense/sparse Hopfield, UHN) or the features
  * Φ(x) = Wx of a learned linear map (U-Hop, KHM). Memory features are computed once per cell.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { MemoryFeatures } from './similarities.ts';
 
 export interface FeatureSpace {

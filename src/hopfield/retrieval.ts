@@ -3,7 +3,7 @@
  * a feature space (Eq. 2.4 of U-Hop), for a batch of queries at once. The output lives in pixel
  * space: a combination of the raw memories.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { FeatureSpace } from './featureSpace.ts';
 import type { PluginSet } from '../plugins/contract.ts';
 import { similarityFor } from './similarities.ts';

@@ -3,7 +3,7 @@
  * name. softmax, sparsemax and 1.5-entmax sum to 1; poly is the official unnormalised s^n; topk,
  * random-mask and softmax1 are the official code's other activations (functions.py).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { SeparationName } from '../config/schema.ts';
 import { applySeparationPlugin, type PluginSet } from '../plugins/contract.ts';
 

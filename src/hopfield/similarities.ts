@@ -2,7 +2,7 @@
  * Similarities: scores s[q, μ] of every memory μ against every query q, one function per config
  * name. Inputs are row-major features (queries: Q × D, memories: M × D, memoriesT: D × M).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import type { SimilarityName } from '../config/schema.ts';
 import { normalizeRows } from '../backend/ops.ts';
 import { applySimilarityPlugin, type PluginSet } from '../plugins/contract.ts';

@@ -2,7 +2,7 @@
  * Diagnostics that tell separation gains from temperature gains: how large the logits are, how
  * long the features are, how spread the memories are, and where retrieval ends.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { median } from 'simple-statistics';
 import { matMulTransposed, normalizeRows } from '../backend/ops.ts';
 import { rowBlocks } from '../backend/blocks.ts';

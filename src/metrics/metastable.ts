@@ -3,7 +3,7 @@
  * for softmax, exact non-zeros for sparse maps, as the official code), its histogram, and where
  * the retrieval converged.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { nearestMemories } from './diagnostics.ts';
 
 /** Largest size with its own histogram bucket; larger sizes share the last one. */

@@ -1,5 +1,5 @@
 /** Retrieval quality of a batch of queries, each built from a known target memory. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 
 /**
  * Official `sqdiff` error per query: Σ_i (clamp(ξ_i, 0, 1) − clamp(x̂_i, 0, 1))², a sum over

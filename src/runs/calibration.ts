@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { separations } from '../hopfield/separations.ts';
