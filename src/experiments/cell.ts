@@ -46,10 +46,10 @@ export async function runCell(
   const labels = Int32Array.from(indices, (k) => pool.labels[k]);
   const pixels = pixelSpace(memories);
   const facts = new Map<FeatureSpace, ReturnType<CellContext['spaceFacts']>>();
-  let stage: StageI | null = null;
+  // set by Stage I, which evaluateModels runs once the pixel models' blocks are out
+  let stage = null as StageI | null;
   let share: CellShare | null = null;
   try {
-    stage = config.models.some((model) => model.featureMap) ? runStageOne(config, memories, dim, cell) : null;
     const nearest = nearestMemories(queries, memories);
     const context: CellContext = {
       config,
@@ -68,7 +68,7 @@ export async function runCell(
       memoryIndices: indices,
       queryIndices: chosen.poolIndices,
       pixels,
-      stage,
+      stage: null,
       plugins,
       spaceFacts: (space) => {
         if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
@@ -77,11 +77,18 @@ export async function runCell(
       share: () => {
         const spaces: SpaceId[] = ['pixels', ...(stage ? (['learned'] as const) : [])];
         if (stage && config.models.some((m) => m.featureMap && m.control === 'norm-matched')) spaces.push('norm-matched');
+        // a share made before Stage I (for the pixel models' blocks) has no Φ: a new one replaces it
+        if (share && spaces.some((id) => !share!.spaces[id])) share = null;
         share ??= cellShare(newToken(), (id) => ({ ...context, space: spaceById(id, context) }), spaces, config.plugins);
         return share;
       },
     };
-    const result = await evaluateModels(context, runner);
+    const trainStage = config.models.some((model) => model.featureMap)
+      ? () => {
+          stage = context.stage = runStageOne(config, memories, dim, cell);
+        }
+      : undefined;
+    const result = await evaluateModels(context, runner, trainStage);
     if (stage) result.stageOne = stage.curve;
     return result;
   } finally {

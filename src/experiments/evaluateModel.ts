@@ -70,11 +70,19 @@ function jobsOf(model: ModelSpec, spec: RetrievalSpec, context: CellContext): Bl
   return rowBlocks(context.queries.shape[0], cell.memories).map((block) => ({ spaceId, settings, block, flops: perQuery * block.size }));
 }
 
+/** Waits for every promise, then throws the first failure: no job of the cell is left running. */
+async function settleAll(promises: Array<Promise<void>>): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /**
  * Models without a temperature match first, all their blocks at once (their logit scales are the
- * targets), then each temperature-matched control; records in config order.
+ * targets), then each temperature-matched control; records in config order. `trainStage` (Stage I,
+ * which sets context.stage) runs after the pixel models' blocks are handed out and before the
+ * learned-Φ models' are made, so other workers retrieve in pixels while this one trains Φ.
  */
-export async function evaluateModels(context: CellContext, runner: BlockRunner = localRunner): Promise<CellResult> {
+export async function evaluateModels(context: CellContext, runner: BlockRunner = localRunner, trainStage?: () => void): Promise<CellResult> {
   const { config } = context;
   const scales = new Map<string, number>();
   const results = new Map<string, ModelResult>();
@@ -93,7 +101,19 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
       results.set(model.name, result);
     });
   };
-  await run(config.models.filter((m) => m.control !== 'temperature-matched').map((model) => ({ model, spec: specOf(model, context) })));
+  const withSpecs = (models: ModelSpec[]) => models.map((model) => ({ model, spec: specOf(model, context) }));
+  const first = config.models.filter((m) => m.control !== 'temperature-matched');
+  if (trainStage) {
+    const early = run(withSpecs(first.filter((m) => !m.featureMap)));
+    let later: Promise<void>;
+    try {
+      trainStage();
+      later = run(withSpecs(first.filter((m) => m.featureMap)));
+    } catch (error) {
+      later = Promise.reject(error);
+    }
+    await settleAll([early, later]);
+  } else await run(withSpecs(first));
   const defaultReference = config.models.find((m) => m.featureMap && !m.control)?.name;
   for (const model of config.models.filter((m) => m.control === 'temperature-matched')) {
     const spec = specOf(model, context);

@@ -33,6 +33,9 @@ const poolRunner: BlockRunner = {
     const request = ++requests;
     const outcomes = new Promise<BlockOutcome[]>((resolve, reject) => waiting.set(request, { resolve, reject }));
     send({ kind: 'jobs', request, jobs: jobs.map((job) => ({ share, job })) });
+    // a cell may go on computing (Stage I while its pixel models' blocks are out): setImmediate runs
+    // only once this thread is back in its event loop, free to take blocks
+    setImmediate(() => send({ kind: 'idle' }));
     return outcomes;
   },
 };

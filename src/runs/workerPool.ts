@@ -42,14 +42,14 @@ export class WorkerPool {
   /**
    * Runs tasks on free workers as they free up; `onDone` sees each outcome with its worker index.
    * A worker running a big cell may hand out its blocks: they go first to whichever worker is free,
-   * the waiting owner included, so one big cell uses every worker.
+   * the owner included once it waits for them (it says so with 'idle'), so one big cell uses every worker.
    */
   async runAll<T extends CellTask>(
     tasks: T[],
     onStart: (task: T, worker: number) => void,
     onDone: (task: T, outcome: CellOutcome, worker: number) => void,
   ): Promise<void> {
-    const states = this.slots.map(() => ({ cell: null as T | null, waiting: false, inJob: false, tokens: new Set<string>() }));
+    const states = this.slots.map(() => ({ cell: null as T | null, waiting: false, requests: 0, inJob: false, tokens: new Set<string>() }));
     const queue: Array<{ request: Request; index: number }> = [];
     interface Request {
       owner: number;
@@ -93,7 +93,9 @@ export class WorkerPool {
               state.tokens.add(job.share.token);
               queue.push({ request, index });
             });
-            state.waiting = true;
+            state.requests++;
+          } else if (message.kind === 'idle') {
+            state.waiting = state.requests > 0;
           } else if (message.kind === 'job-result') {
             state.inJob = false;
             const { request, index } = inFlight.get(message.id)!;
@@ -101,13 +103,15 @@ export class WorkerPool {
             if ('error' in message.outcome) request.error ??= message.outcome.error;
             else request.outcomes[index] = message.outcome;
             if (--request.remaining === 0) {
-              states[request.owner].waiting = false;
+              const owner = states[request.owner];
+              if (--owner.requests === 0) owner.waiting = false;
               post(request.owner, { kind: 'jobs-done', request: request.id, outcomes: request.outcomes, error: request.error });
             }
           } else if (message.kind === 'outcome') {
             const task = state.cell!;
             state.cell = null;
             state.waiting = false;
+            state.requests = 0;
             for (const token of state.tokens) this.slots.forEach((_, w) => post(w, { kind: 'release', token }));
             state.tokens.clear();
             finished++;

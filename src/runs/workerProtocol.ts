@@ -36,4 +36,6 @@ export type WorkerMessage =
   | { kind: 'ready'; backend: BackendInfo }
   | { kind: 'outcome'; outcome: CellOutcome }
   | { kind: 'jobs'; request: number; jobs: SharedJob[] }
+  /** The worker has returned to its event loop: it takes jobs while its requests are out. */
+  | { kind: 'idle' }
   | { kind: 'job-result'; id: number; outcome: BlockOutcome | { error: string } };
