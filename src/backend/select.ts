@@ -8,6 +8,7 @@ import { tf } from './tf.ts';
 import { UserError } from '../errors.ts';
 import { findBlas, type Blas, type BlasInfo } from './blas.ts';
 import { useBlasMatMul } from './blasMatMul.ts';
+import { tuneMalloc } from './mallocTuning.ts';
 
 export const backendChoices = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof backendChoices)[number];
@@ -75,6 +76,7 @@ export async function initBackend(requested = process.env.UHOP_BACKEND): Promise
   if (requested && !(backendChoices as readonly string[]).includes(requested)) {
     throw new UserError(`UHOP_BACKEND="${requested}" is not one of ${backendChoices.join(', ')}`);
   }
+  tuneMalloc();
   const order: readonly BackendChoice[] = requested ? [requested as BackendChoice] : backendChoices;
   const skipped: string[] = [];
   for (const choice of order) {
