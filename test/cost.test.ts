@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.ts';
 import { resolveConfig } from '../src/config/parity.ts';
-import { cellCost, queryCount, runSeconds, RUN_SECONDS, WORKER_START_SECONDS } from '../src/runs/cost.ts';
+import { cellCost, queryCount, runSeconds, PARALLEL_SLOWDOWN, RUN_SECONDS, WORKER_START_SECONDS } from '../src/runs/cost.ts';
 import { chooseWorkers } from '../src/runs/estimate.ts';
 
 const config = (extra: Record<string, unknown>) =>
@@ -28,12 +28,16 @@ test('work counts: dot products 2·Q·M·d per step plus the output and the conv
   assert.equal(cost.stageIFlops, 0);
 });
 
-test('predicted wall time: largest cells first on the freest worker; a shared cell splits over all workers', () => {
+test('predicted wall time: largest cells first on the freest worker, each slower when others run; a shared cell splits over all workers', () => {
   const cells = [3, 1, 1, 1].map((s) => ({ serial: s, shareable: 0, shared: false }));
   assert.equal(runSeconds(cells, 1), 6 + RUN_SECONDS);
-  assert.equal(runSeconds(cells, 2), 3 + RUN_SECONDS + WORKER_START_SECONDS);
+  assert.equal(runSeconds(cells, 2), 3 * PARALLEL_SLOWDOWN + RUN_SECONDS + WORKER_START_SECONDS);
   const big = [{ serial: 1, shareable: 8, shared: true }];
-  assert.equal(runSeconds(big, 2), 1 + 4 + RUN_SECONDS + WORKER_START_SECONDS);
+  // the owner's serial second, then the blocks fill both workers up: (1 + 8) / 2 each
+  assert.equal(runSeconds(big, 2), ((1 + 8) / 2) * PARALLEL_SLOWDOWN + RUN_SECONDS + WORKER_START_SECONDS);
+  // blocks of a small share only top up the idle worker
+  const topUp = [{ serial: 6, shareable: 0, shared: false }, { serial: 1, shareable: 2, shared: true }];
+  assert.equal(runSeconds(topUp, 2), 6 * PARALLEL_SLOWDOWN + RUN_SECONDS + WORKER_START_SECONDS);
 });
 
 test('workers: as requested but no more than the cells can use; by default only as many as shorten the run', () => {

@@ -80,7 +80,7 @@ export function runBench(backend: string, repeats: number): BenchRow[] {
 
   // The whole Stage I of that cell on the float64 path (max loss, plain SGD, 100 steps)
   const sgd = { loss: 'max', epochs: 100, lr: 10, lrSchedule: 'constant', optimizer: 'sgd', project: false, batchSize: null, plateau: null, bias: false, tau: 0.1, lossForm: 'coded' } as const;
-  record('stage I, max loss, 100 SGD steps, 250 memories (float64 path)', stageIFloat64Flops(n, d, d, sgd.epochs), () => trainFeatureMap(train, weightsT, sgd).weightsT);
+  record('stage I, max loss, 100 SGD steps, 250 memories (float64 path)', stageIFloat64Flops(n, d, d), () => trainFeatureMap(train, weightsT, sgd).weightsT);
 
   // l1 scores (UHN's l1 similarity, fused JS loop): 500 queries on 500 memories, dense queries and
   // queries with 90 % zeros (a dropout-corrupted MNIST digit), which take the sparse form

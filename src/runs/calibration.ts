@@ -13,6 +13,8 @@ import { normalArray, rngFor } from '../random/prng.ts';
 import { separations } from '../hopfield/separations.ts';
 import { similarities } from '../hopfield/similarities.ts';
 import { trainFeatureMap } from '../featuremap/train.ts';
+import { trainMaxLossSgd } from '../featuremap/maxLossSgd.ts';
+import { gemm64 } from '../backend/gemm64.ts';
 import { spherePool } from '../data/synthetic.ts';
 import { validateConfig } from '../config/load.ts';
 import { resolveConfig } from '../config/parity.ts';
@@ -24,15 +26,20 @@ export function cacheFolder(): string {
   return process.env.UHOP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'uhop');
 }
 
-/** Median seconds of `repeats` runs after a warm-up. */
+/**
+ * Fastest of `repeats` runs after a warm-up, in seconds: other work on the machine only ever slows a
+ * run down, so the minimum is the steadiest reading of what the kernel costs (a median of three read
+ * 2–10× high on a busy machine and was then cached).
+ */
 function seconds(run: () => void, repeats = 3): number {
   run();
-  const times = Array.from({ length: repeats }, () => {
+  let best = Infinity;
+  for (let i = 0; i < repeats; i++) {
     const started = performance.now();
     run();
-    return (performance.now() - started) / 1000;
-  }).sort((a, b) => a - b);
-  return times[Math.floor(repeats / 2)];
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  return best;
 }
 
 function uniform(rows: number, cols: number, purpose: string): tf.Tensor2D {
@@ -64,7 +71,7 @@ async function tinyCell(models: number): Promise<number> {
     await runCell(config, pool, { memories: 8, seed: 1 }, 'calibration');
     times.push((performance.now() - started) / 1000);
   }
-  return times.sort((a, b) => a - b)[1];
+  return Math.min(...times);
 }
 
 /** Measures the rates on the backend in use (about half a second). */
@@ -72,7 +79,7 @@ export async function probeRates(): Promise<Rates> {
   const d = 784;
   const a = uniform(256, d, 'a');
   const b = uniform(d, 1024, 'b');
-  const gemm = seconds(() => tf.matMul(a, b).dispose()) / (2 * 256 * d * 1024);
+  const gemm = seconds(() => tf.matMul(a, b).dispose(), 5) / (2 * 256 * d * 1024);
   const logits = tf.tidy(() => tf.mul(uniform(256, 1024, 'logits'), 8)) as tf.Tensor2D;
   const softmax = seconds(() => separations.softmax(logits, spec).dataSync()) / (256 * 1024);
   const sparse = seconds(() => separations.sparsemax(logits, spec).dataSync()) / (256 * 1024);
@@ -88,25 +95,30 @@ export async function probeRates(): Promise<Rates> {
   const adam = seconds(() => trainFeatureMap(train, w0, { ...base, loss: 'uhop-plus', optimizer: 'adam', epochs: 1, batchSize: 64 / adamSteps }).weightsT.dispose(), 1);
   const stepFlops = 3 * 2 * 8 * d * features + 2 * 2 * 64 * features + 4 * d * features;
   const stageStep = Math.max(0, adam / adamSteps - stepFlops * gemm);
-  // the float64 path at two sizes: a fixed cost per Stage I and a rate per FLOP
-  const float64Epochs = 20;
-  const float64Run = (n: number) => {
-    const rows = tf.slice(train, [0, 0], [n, d]) as tf.Tensor2D;
-    const time = seconds(() => trainFeatureMap(rows, w0, { ...base, loss: 'max', optimizer: 'sgd', epochs: float64Epochs, batchSize: null, lr: 10 }).weightsT.dispose(), 1);
-    rows.dispose();
-    return { time, flops: stageIFloat64Flops(n, d, features, float64Epochs) };
-  };
-  const small = float64Run(16);
-  const large = float64Run(64);
-  const float64 = Math.max(1e-12, (large.time - small.time) / (large.flops - small.flops));
-  const float64Fixed = Math.max(0, small.time - small.flops * float64);
+  // the max-loss float64 path, part by part: its products, its steps (per Gram entry), its passes over W
+  const x64 = Float64Array.from(a.dataSync());
+  const y64 = Float64Array.from(b.dataSync());
+  const gemm64Rate = seconds(() => gemm64(x64, y64, 256, d, 256, false, true), 5) / (2 * 256 * d * 256);
+  const n = 256;
+  const gram = Float64Array.from(x64.subarray(0, n * n), (v) => v / 100);
+  const stepEpochs = 20;
+  const stepRun = () =>
+    trainMaxLossSgd({ kernel: gram, features: x64.subarray(0, n * features), gram: gram.slice(), n, featureDim: features, epochs: stepEpochs, learningRate: () => 1e-6, plateau: null });
+  const gramEntry = seconds(stepRun, 3) / (stepEpochs * n * n);
+  const wide = 256;
+  const wideW0 = tf.tensor2d(normalArray(rngFor('calibration', 'w0-wide'), d * wide, 0.05), [d, wide]);
+  const few = tf.slice(train, [0, 0], [8, d]) as tf.Tensor2D;
+  const maxLoss = { ...base, loss: 'max', optimizer: 'sgd', epochs: 1, batchSize: null, lr: 10 } as const;
+  const fixedRun = seconds(() => trainFeatureMap(few, wideW0, maxLoss).weightsT.dispose(), 3);
+  const weightEntry = Math.max(0, fixedRun - stageIFloat64Flops(8, d, wide) * gemm64Rate) / (d * wide);
+  tf.dispose([wideW0, few]);
   const normalCount = 100_000;
-  const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), normalCount), 1) / normalCount;
+  const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), normalCount), 3) / normalCount;
   [a, b, logits, queries, memories, train, w0].forEach((t) => t.dispose());
   const one = await tinyCell(1);
   const three = await tinyCell(3);
   const model = Math.max(0, (three - one) / 2);
-  return { gemm, float64, float64Fixed, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
+  return { gemm, gemm64: gemm64Rate, gramEntry, weightEntry, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
 }
 
 interface Stored {
