@@ -66,6 +66,11 @@ test('the probe measures positive rates once per machine and backend, then reads
     stored[0].rates.gemm = 42; // what is stored is what is used
     (await import('node:fs')).writeFileSync(join(folder, 'calibration.json'), JSON.stringify(stored));
     assert.equal((await ratesFor(label)).gemm, 42);
+    // rates stored by an older probe (a rate it did not measure) are measured again, never used as NaN
+    delete stored[0].rates.gemm64;
+    (await import('node:fs')).writeFileSync(join(folder, 'calibration.json'), JSON.stringify(stored));
+    const again = await ratesFor(label);
+    assert.ok(Number.isFinite(again.gemm64) && again.gemm !== 42);
   } finally {
     delete process.env.UHOP_CACHE_DIR;
   }

@@ -121,6 +121,15 @@ export async function probeRates(): Promise<Rates> {
   return { gemm, gemm64: gemm64Rate, gramEntry, weightEntry, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
 }
 
+/** Bumped whenever the probe or the Rates it returns change: older stored rates are probed again. */
+const PROBE_VERSION = 2;
+const rateNames: Array<keyof Rates> = ['gemm', 'gemm64', 'gramEntry', 'weightEntry', 'softmax', 'sparse', 'l1', 'stageStep', 'normal', 'cell', 'model'];
+
+/** Stored rates of this probe version: every rate there, a finite number ≥ 0. */
+function usable(rates: unknown): rates is Rates {
+  return typeof rates === 'object' && rates !== null && rateNames.every((name) => Number.isFinite((rates as Record<string, unknown>)[name]) && ((rates as Record<string, number>)[name] >= 0));
+}
+
 interface Stored {
   key: string;
   measuredAt: string;
@@ -129,13 +138,13 @@ interface Stored {
 
 /** The rates for this machine and backend: from the cache when the probe ran before, else probed now and stored. */
 export async function ratesFor(backendLabel: string): Promise<Rates> {
-  const key = [backendLabel, cpus()[0]?.model ?? 'cpu', cpus().length, process.version, mathVersion()].join(' | ');
+  const key = [`probe ${PROBE_VERSION}`, backendLabel, cpus()[0]?.model ?? 'cpu', cpus().length, process.version, mathVersion()].join(' | ');
   const file = join(cacheFolder(), 'calibration.json');
   let stored: Stored[] = [];
   try {
     stored = JSON.parse(readFileSync(file, 'utf8')) as Stored[];
     const hit = stored.find((entry) => entry.key === key);
-    if (hit) return hit.rates;
+    if (hit && usable(hit.rates)) return hit.rates;
   } catch {
     stored = []; // none yet, or unreadable: probe again
   }
