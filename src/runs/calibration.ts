@@ -19,6 +19,7 @@ import { spherePool } from '../data/synthetic.ts';
 import { validateConfig } from '../config/load.ts';
 import { resolveConfig } from '../config/parity.ts';
 import { runCell } from '../experiments/cell.ts';
+import { runStageOne } from '../experiments/stageOne.ts';
 import { mathVersion } from './cellKey.ts';
 import { stageIFloat64Flops, type Rates } from './cost.ts';
 
@@ -54,7 +55,8 @@ async function tinyCell(models: number): Promise<number> {
     validateConfig(
       {
         name: 'calibration',
-        dataset: { name: 'synthetic-sphere', dim: 16, count: 64, seed: 1 },
+        // a tiny cell at a data set's real width: a model's fixed costs (its tensors, metrics) grow with d
+        dataset: { name: 'synthetic-sphere', dim: 784, count: 64, seed: 1 },
         memories: [8],
         corruption: { type: 'none' },
         metrics: { clamp: false },
@@ -63,7 +65,7 @@ async function tinyCell(models: number): Promise<number> {
       'calibration',
     ),
   );
-  const pool = spherePool({ dim: 16, count: 64, seed: 1 });
+  const pool = spherePool({ dim: 784, count: 64, seed: 1 });
   await runCell(config, pool, { memories: 8, seed: 1 }, 'calibration');
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -105,15 +107,26 @@ export async function probeRates(): Promise<Rates> {
   const stepRun = () =>
     trainMaxLossSgd({ kernel: gram, features: x64.subarray(0, n * features), gram: gram.slice(), n, featureDim: features, epochs: stepEpochs, learningRate: () => 1e-6, plateau: null });
   const gramEntry = seconds(stepRun, 3) / (stepEpochs * n * n);
+  // a whole Stage I of 8 memories and one step, Φ: 784 → 256: all but its normal draws and products is passes over W
   const wide = 256;
-  const wideW0 = tf.tensor2d(normalArray(rngFor('calibration', 'w0-wide'), d * wide, 0.05), [d, wide]);
   const few = tf.slice(train, [0, 0], [8, d]) as tf.Tensor2D;
-  const maxLoss = { ...base, loss: 'max', optimizer: 'sgd', epochs: 1, batchSize: null, lr: 10 } as const;
-  const fixedRun = seconds(() => trainFeatureMap(few, wideW0, maxLoss).weightsT.dispose(), 3);
-  const weightEntry = Math.max(0, fixedRun - stageIFloat64Flops(8, d, wide) * gemm64Rate) / (d * wide);
-  tf.dispose([wideW0, few]);
-  const normalCount = 100_000;
-  const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), normalCount), 3) / normalCount;
+  const stageConfig = resolveConfig(
+    validateConfig(
+      {
+        name: 'calibration',
+        dataset: { name: 'synthetic-sphere', dim: d, count: 64, seed: 1 },
+        memories: [8],
+        featureMap: { dim: wide, loss: 'max', optimizer: 'sgd', epochs: 1, lr: 10 },
+        models: [{ name: 'u', featureMap: true }],
+      },
+      'calibration',
+    ),
+  );
+  const fixedRun = seconds(() => runStageOne(stageConfig, few, d, { memories: 8, seed: 1, featureDim: wide }).dispose(), 3);
+  const normal = seconds(() => normalArray(rngFor('calibration', 'normals'), d * wide), 3) / (d * wide);
+  const products = stageIFloat64Flops(8, d, wide) * gemm64Rate + 4 * 8 * d * wide * gemm;
+  const weightEntry = Math.max(0, fixedRun - products - d * wide * normal) / (d * wide);
+  few.dispose();
   [a, b, logits, queries, memories, train, w0].forEach((t) => t.dispose());
   const one = await tinyCell(1);
   const three = await tinyCell(3);
@@ -122,7 +135,7 @@ export async function probeRates(): Promise<Rates> {
 }
 
 /** Bumped whenever the probe or the Rates it returns change: older stored rates are probed again. */
-const PROBE_VERSION = 2;
+const PROBE_VERSION = 3;
 const rateNames: Array<keyof Rates> = ['gemm', 'gemm64', 'gramEntry', 'weightEntry', 'softmax', 'sparse', 'l1', 'stageStep', 'normal', 'cell', 'model'];
 
 /** Stored rates of this probe version: every rate there, a finite number ≥ 0. */
