@@ -51,6 +51,9 @@ export async function runCell(
   let share: CellShare | null = null;
   try {
     const nearest = nearestMemories(queries, memories);
+    // Δ_min of the memories (an M × M product): made on first need, or while Stage I's blocks are out
+    let raw: { deltaMin: number; meanCosine: number } | null = null;
+    const rawGeometry = () => (raw ??= pairGeometry(memories));
     const context: CellContext = {
       config,
       cell,
@@ -64,14 +67,17 @@ export async function runCell(
       targets: chosen.targets ?? nearest,
       nearest,
       memoryLabels: new Set(labels).size > 1 ? labels : null,
-      raw: pairGeometry(memories),
+      get raw() {
+        return rawGeometry();
+      },
       memoryIndices: indices,
       queryIndices: chosen.poolIndices,
       pixels,
       stage: null,
       plugins,
       spaceFacts: (space) => {
-        if (!facts.has(space)) facts.set(space, { geometry: pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
+        // the pixel space's memories are the memories: their geometry is the raw one, not computed twice
+        if (!facts.has(space)) facts.set(space, { geometry: space === pixels ? rawGeometry() : pairGeometry(space.memories.rows), norms: rowNorms(space.memories.rows) });
         return facts.get(space)!;
       },
       share: () => {
@@ -86,6 +92,9 @@ export async function runCell(
     const trainStage = config.models.some((model) => model.featureMap)
       ? () => {
           stage = context.stage = runStageOne(config, memories, dim, cell);
+          // the geometry the records need, here while other workers may run the pixel models' blocks
+          context.spaceFacts(pixels);
+          context.spaceFacts(stage.space);
         }
       : undefined;
     const result = await evaluateModels(context, runner, trainStage);

@@ -24,7 +24,8 @@ export interface CellContext {
   nearest: Int32Array;
   /** Labels of the memories, null when the pool has a single class. */
   memoryLabels: Int32Array | null;
-  raw: { deltaMin: number; meanCosine: number };
+  /** Δ_min and mean cosine of the memories themselves (computed on first read). */
+  readonly raw: { deltaMin: number; meanCosine: number };
   /** Pool indices of the memories and of the queries (for queries.csv). */
   memoryIndices: Int32Array;
   queryIndices: Int32Array;
