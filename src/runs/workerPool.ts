@@ -1,6 +1,7 @@
 /** A pool of worker threads running cells, each thread with its own tfjs backend. */
 import { Worker } from 'node:worker_threads';
 import type { BackendInfo } from '../backend/select.ts';
+import { loadedPools } from '../data/registry.ts';
 import type { BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import type { CellOutcome, CellTask, SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
@@ -16,9 +17,11 @@ export class WorkerPool {
   private constructor(private readonly slots: Slot[]) {}
 
   static async start(count: number): Promise<WorkerPool> {
+    // the data sets this thread has loaded go with each worker (shared memory: no copy, no parsing)
+    const workerData = { pools: loadedPools() };
     const slots = await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(new URL(workerEntry, import.meta.url));
+        const worker = new Worker(new URL(workerEntry, import.meta.url), { workerData });
         const backend = await new Promise<BackendInfo>((resolve, reject) => {
           worker.once('message', (message: WorkerMessage) =>
             message.kind === 'ready' ? resolve(message.backend) : reject(new Error('worker did not start')),
