@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.ts';
 import { resolveConfig } from '../src/config/parity.ts';
-import { cellCost, queryCount, runSeconds, PARALLEL_SLOWDOWN, RUN_SECONDS, WORKER_START_SECONDS } from '../src/runs/cost.ts';
+import { cellCost, queryCount, runSeconds, OUTPUT_SECONDS, PARALLEL_SLOWDOWN, RUN_SECONDS, WORKER_START_SECONDS } from '../src/runs/cost.ts';
 import { chooseWorkers } from '../src/runs/estimate.ts';
 
 const config = (extra: Record<string, unknown>) =>
@@ -76,7 +76,7 @@ test('the probe measures positive rates once per machine and backend, then reads
   }
 });
 
-test('the ETA: the predicted wall time before any cell is done, then elapsed × predicted work left / work done', async () => {
+test('the ETA: the predicted wall time before any cell is done, then the cells\' pace × predicted work left, then the outputs', async () => {
   const { etaTracker } = await import('../src/cli/progress.ts');
   const cell = (key: string, serial: number) => ({ key, memories: 10, seed: 1, cached: false, failedBefore: null, estimate: { serial, shareable: 0, shared: false } });
   const plan = { cells: [cell('a', 6), cell('b', 2), cell('c', 2)], data: {}, backend: {} } as never;
@@ -86,5 +86,11 @@ test('the ETA: the predicted wall time before any cell is done, then elapsed × 
   t = 3000;
   assert.equal(eta.seconds(), 7 + RUN_SECONDS);
   eta.cellDone({ key: 'a' } as never); // the largest cell took 3 s where 6 were predicted: the rest will too
-  assert.equal(eta.seconds(), 2);
+  assert.equal(eta.seconds(), 2 + OUTPUT_SECONDS);
+  // with workers, their start-up is not counted as the cells' pace
+  t = 0;
+  const two = etaTracker(plan, 2, () => t);
+  t = (WORKER_START_SECONDS + 3) * 1000;
+  two.cellDone({ key: 'a' } as never);
+  assert.ok(Math.abs(two.seconds() - (2 + OUTPUT_SECONDS)) < 1e-9);
 });

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { PlannedCell, SweepPlan, SweepProgress } from '../runs/sweep.ts';
 import type { CellKey } from '../experiments/cell.ts';
 import { describeCell } from '../experiments/cellIdentity.ts';
-import { runSeconds } from '../runs/cost.ts';
+import { OUTPUT_SECONDS, runSeconds, WORKER_START_SECONDS } from '../runs/cost.ts';
 import { totalSeconds } from '../runs/estimate.ts';
 
 /**
@@ -25,7 +25,9 @@ export function etaTracker(plan: SweepPlan, workers: number, now = () => Date.no
     seconds(): number {
       const elapsed = (now() - begun) / 1000;
       if (done <= 0) return Math.max(0, wall - elapsed);
-      return (elapsed * Math.max(0, total - done)) / done;
+      // the pace of the cells so far (the workers' start-up is not theirs), then the tables and figures
+      const cellsElapsed = Math.max(0, elapsed - (workers > 1 ? WORKER_START_SECONDS : 0));
+      return (cellsElapsed * Math.max(0, total - done)) / done + OUTPUT_SECONDS;
     },
   };
 }

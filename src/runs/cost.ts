@@ -126,6 +126,8 @@ export function cellSeconds(cost: CellCost, rates: Rates): { serial: number; sha
  * and the tables and figures at the end (a 2-cell mnist run took 2.6–2.8 s of wall time here).
  */
 export const RUN_SECONDS = 2.4;
+/** The part of RUN_SECONDS after the last cell: tables, figures, report (~1.4–1.6 s for configs/mnist.json). */
+export const OUTPUT_SECONDS = 1.4;
 /** Starting the worker threads (each loads tfjs, its backend and the data set; they start in parallel). */
 export const WORKER_START_SECONDS = 1.2;
 /**
