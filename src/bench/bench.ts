@@ -16,6 +16,8 @@ export interface BenchRow {
   backend: string;
   ms: number;
   gflops: number;
+  /** Whole processes: the `--dry-run` estimate of the same run, in ms. */
+  estimateMs?: number;
 }
 
 function randomMatrix(rows: number, cols: number, purpose: string, std = 1): tf.Tensor2D {

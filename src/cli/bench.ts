@@ -10,12 +10,16 @@ import { loadConfig } from '../config/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { compareRecords } from '../bench/agreement.ts';
+import { processTimings } from '../bench/processTimes.ts';
 import type { ModelRecord } from '../experiments/records.ts';
 
 export interface BenchOptions {
   out: string;
   repeats: string;
   config: string | false;
+  /** Whole processes: start-up, `uhop run` of the config, the 5,000-memory cell (false: --no-processes). */
+  processes: boolean;
+  bigCell: boolean;
 }
 
 /** A whole sweep of `path` from scratch into a throw-away folder; its records for the agreement check. */
@@ -75,10 +79,17 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   }
   setBlasMatMul(true);
   blas?.setThreads(threads);
+  const processes = options.processes
+    ? processTimings({ config: options.config, bigCell: options.bigCell, repeats: Math.min(repeats, 5) }, (line) => process.stderr.write(`${line}\n`))
+    : [];
+  rows.push(...processes.map((row) => ({ op: row.op, backend: backend.label, ms: row.ms, gflops: NaN, estimateMs: row.estimateMs })));
   printSideBySide(rows);
+  for (const row of processes.filter((r) => Number.isFinite(r.estimateMs))) {
+    console.log(`${row.op}: ${(row.ms / 1000).toFixed(1)} s, --dry-run estimated ${(row.estimateMs / 1000).toFixed(0)} s (${(((row.estimateMs - row.ms) / row.ms) * 100).toFixed(0)} %)`);
+  }
   const file = join(resolve(options.out), 'bench.csv');
   removeStaleTemporaries(resolve(options.out));
-  writeFileAtomic(file, stringify(rows, { header: true, columns: ['op', 'backend', 'ms', 'gflops'] }));
+  writeFileAtomic(file, stringify(rows.map((row) => ({ estimateMs: NaN, ...row })), { header: true, columns: ['op', 'backend', 'ms', 'gflops', 'estimateMs'] }));
   console.log(`wrote ${file}${blas ? `; BLAS: ${blas.info.library}, ${blas.info.config}` : ''}`);
   if (runs.size === 2) writeAgreement([...runs], options.out);
   if (!blas && backend.blasSkipped.length) console.log(`no BLAS: ${backend.blasSkipped.join('; ')}`);

@@ -148,6 +148,8 @@ program
   .option('--repeats <n>', 'timed repetitions per operation', '5')
   .option('--config <file>', 'also time a whole run of this config on each kernel', 'configs/mnist.json')
   .option('--no-config', 'time the operations only')
+  .option('--no-processes', 'skip the whole-process timings (start-up, `uhop run` of the config, the 5,000-memory cell)')
+  .option('--no-big-cell', 'skip the 5,000-memory U-Hop+ cell on 1 and 2 workers (~30 s)')
   .action(lazy(() => import('./bench.ts'), 'benchCommand'));
 
 function fail(error: unknown): never {
