@@ -146,3 +146,12 @@ void p, states, lr, rows;
   assert.equal(bad.code, 2, 'a type error against the .d.ts is reported');
   assert.match(bad.stdout, /bad\.ts.*Type 'number\[\]' is not assignable to type 'string'/);
 });
+
+test('start-up: `uhop validate` loads no tfjs (it costs ~0.2 s even through require)', async () => {
+  const { sourceGraph } = await import('../src/runs/sourceGraph.ts');
+  for (const entry of ['src/cli/validate.ts']) {
+    const graph = sourceGraph(resolve('.'), [entry]);
+    assert.ok(!graph.files.includes('src/backend/tf.ts'), `${entry} imports src/backend/tf.ts statically`);
+    assert.ok(!graph.packages.some((name) => name.startsWith('@tensorflow/')), `${entry} imports ${graph.packages.join(', ')}`);
+  }
+});

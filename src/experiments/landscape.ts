@@ -18,13 +18,7 @@ import type { SeparationName } from '../config/schema.ts';
 
 export type Point = [number, number];
 
-/** Panel measures per kind, in table order (the figure recipes' claims name these). */
-export const panelMetrics = {
-  landscape: ['deltaMin', 'loss', 'fixedPointMove', 'gridMin', 'gridMax', 'gridMean', 'memoryEnergy', 'memoryDepth', 'localMinima'],
-  basins: ['deltaMin', 'loss', 'fixedPointMove', 'convergedShare', 'basins'],
-} as const;
-
-export type PanelMetric = (typeof panelMetrics)[keyof typeof panelMetrics][number];
+export { panelMetrics, type PanelMetric } from './panelMetrics.ts';
 
 export function separationLabel(alpha: number): string {
   return alpha === 1 ? 'softmax' : alpha === 2 ? 'sparsemax' : `${alpha}-entmax`;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { formatIssues } from '../config/load.ts';
-import { panelMetrics } from '../experiments/landscape.ts';
+import { panelMetrics } from '../experiments/panelMetrics.ts';
 
 const metric = z.enum(['error', 'successRate', 'exactRate', 'metastableShare', 'sepLossFinal', 'deltaMin']);
 const statistic = z.enum(['median', 'mean']).default('median');
