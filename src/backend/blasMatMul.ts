@@ -6,26 +6,12 @@
  */
 import { tf } from './tf.ts';
 import type { Blas } from './blas.ts';
-
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface WasmBackend {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPF32: Float32Array };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
+import { heapView, type WasmBackend } from './heap.ts';
 
 const KERNEL = 'BatchMatMul';
 const BACKEND = 'wasm';
 
 let original: tf.KernelConfig | undefined;
-
-function heapView(backend: WasmBackend, tensor: tf.TensorInfo): Float32Array {
-  const size = tensor.shape.reduce((a, b) => a * b, 1);
-  const entry = backend.dataIdMap.get(tensor.dataId);
-  if (!entry) throw new Error('BLAS matMul: tensor data not on the wasm heap');
-  // The heap may have grown (new buffer) since the last call: always view the current one.
-  return new Float32Array(backend.wasm.HEAPF32.buffer, entry.memoryOffset, size);
-}
 
 /** Flat batch index of the input for the output batch index, with size-1 dims broadcast. */
 function batchIndex(outIndex: number, outDims: number[], inDims: number[]): number {

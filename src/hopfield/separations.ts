@@ -5,6 +5,7 @@
  */
 import { tf } from '../backend/tf.ts';
 import type { SeparationName } from '../config/schema.ts';
+import { peekValues } from '../backend/heap.ts';
 import { applySeparationPlugin, type PluginSet } from '../plugins/contract.ts';
 
 export interface SeparationOptions {
@@ -70,7 +71,8 @@ const entmax15Threshold: ThresholdRule = (sorted) => {
  */
 function rowThresholds(z: tf.Tensor2D, rule: ThresholdRule): tf.Tensor2D {
   const [rows, width] = z.shape;
-  const values = z.dataSync();
+  // read in place: nothing below makes a tensor before the loop is done
+  const values = peekValues(z);
   const thresholds = new Float32Array(rows);
   const candidates = new Float64Array(width);
   for (let r = 0; r < rows; r++) {
@@ -157,7 +159,7 @@ const entmax: Separation = (scores, options) => {
   const alpha = options.alpha ?? 1.5;
   if (alpha === 1) return tf.softmax(scores);
   const [rows, width] = scores.shape;
-  const values = scores.dataSync() as Float32Array;
+  const values = peekValues(scores);
   const p = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) entmaxRow(values.subarray(r * width, (r + 1) * width), alpha, p.subarray(r * width, (r + 1) * width));
   return tf.tensor2d(p, [rows, width]);

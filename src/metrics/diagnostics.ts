@@ -6,6 +6,7 @@ import { tf } from '../backend/tf.ts';
 import { median } from 'simple-statistics';
 import { matMulTransposed, normalizeRows } from '../backend/ops.ts';
 import { rowBlocks } from '../backend/blocks.ts';
+import { peekValues } from '../backend/heap.ts';
 
 /** Per query (row), the gap between the largest and second-largest logit. */
 export function logitGaps(logits: tf.Tensor2D): Float32Array {
@@ -50,8 +51,8 @@ export function pairGeometry(rows: tf.Tensor2D): { deltaMin: number; meanCosine:
   let sum = 0;
   for (const { start, size } of rowBlocks(n, n)) {
     const cosines = tf.tidy(() => tf.matMul(tf.slice(unit, [start, 0], [size, -1]), unitT));
-    const values = cosines.dataSync();
-    cosines.dispose();
+    // read in place, then disposed: no tensor is made while the block is scanned
+    const values = peekValues(cosines);
     for (let i = 0; i < size; i++) {
       for (let j = start + i + 1; j < n; j++) {
         const value = values[i * n + j];
@@ -62,6 +63,7 @@ export function pairGeometry(rows: tf.Tensor2D): { deltaMin: number; meanCosine:
         sum += value;
       }
     }
+    cosines.dispose();
   }
   tf.dispose([unit, unitT]);
   return { deltaMin: n < 2 ? NaN : halfUnitDistanceSq(rows, pair), meanCosine: sum / ((n * (n - 1)) / 2) };
