@@ -2,7 +2,7 @@
  * A worker thread of the sweep: its own tfjs backend. It runs cells, and blocks of big cells —
  * its own and other workers' — whenever the main thread hands it one.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { adoptPools } from '../data/registry.ts';
 import { initBackend } from '../backend/select.ts';
 import { RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
@@ -16,7 +16,6 @@ import type { SharedJob, ToWorker, WorkerMessage } from './workerProtocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-adoptPools((workerData as { pools?: Parameters<typeof adoptPools>[0] } | null)?.pools ?? []);
 const backend = await initBackend();
 const send = (message: WorkerMessage) => port.postMessage(message);
 
@@ -85,6 +84,9 @@ port.on('message', async (message: ToWorker) => {
       else pending.resolve(message.outcomes);
       return;
     }
+    case 'pools':
+      adoptPools(message.pools);
+      return;
     case 'release':
       own.delete(message.token);
       rebuilt.get(message.token)?.dispose();

@@ -17,11 +17,9 @@ export class WorkerPool {
   private constructor(private readonly slots: Slot[]) {}
 
   static async start(count: number): Promise<WorkerPool> {
-    // the data sets this thread has loaded go with each worker (shared memory: no copy, no parsing)
-    const workerData = { pools: loadedPools() };
     const slots = await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(new URL(workerEntry, import.meta.url), { workerData });
+        const worker = new Worker(new URL(workerEntry, import.meta.url));
         const backend = await new Promise<BackendInfo>((resolve, reject) => {
           worker.once('message', (message: WorkerMessage) =>
             message.kind === 'ready' ? resolve(message.backend) : reject(new Error('worker did not start')),
@@ -40,6 +38,21 @@ export class WorkerPool {
 
   backend(): BackendInfo {
     return this.slots[0].backend;
+  }
+
+  /**
+   * Hands every worker the data sets this thread has loaded (their pixels on shared memory: no copy,
+   * no parsing in the worker). Sent before any cell, so a worker has them when its first cell starts.
+   */
+  sharePools(): void {
+    const pools = loadedPools();
+    for (const slot of this.slots) slot.worker.postMessage({ kind: 'pools', pools } satisfies ToWorker);
+  }
+
+  /** Keeps the first `count` workers and ends the others (the sweep started more than it needs). */
+  async shrink(count: number): Promise<void> {
+    const extra = this.slots.splice(Math.max(0, count));
+    await Promise.all(extra.map((slot) => slot.worker.terminate()));
   }
 
   /**

@@ -4,6 +4,7 @@ import type { BackendInfo } from '../backend/select.ts';
 import type { CellKey, CellResult } from '../experiments/cell.ts';
 import type { BlockJob, CellShare } from '../experiments/blockRunner.ts';
 import type { BlockOutcome } from '../experiments/retrieveInBlocks.ts';
+import type { Pool } from '../data/pool.ts';
 
 export interface CellTask {
   config: ResolvedConfig;
@@ -29,7 +30,9 @@ export type ToWorker =
   | { kind: 'cell'; task: CellTask }
   | { kind: 'job'; id: number; job: SharedJob }
   | { kind: 'jobs-done'; request: number; outcomes: BlockOutcome[]; error?: string }
-  | { kind: 'release'; token: string };
+  | { kind: 'release'; token: string }
+  /** The data sets the main thread loaded, by pool identity (pixels on SharedArrayBuffers). */
+  | { kind: 'pools'; pools: Array<[string, Pool]> };
 
 /** Worker → main thread. */
 export type WorkerMessage =
