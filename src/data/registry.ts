@@ -5,6 +5,7 @@
  */
 import type { DatasetSpec } from '../config/schema.ts';
 import type { Pool } from './pool.ts';
+import { shared } from '../backend/sharedMemory.ts';
 import { loadMnistNpm } from './mnist.ts';
 import { loadIdxPool } from './idxDataset.ts';
 import { loadCifarPool } from './cifar10.ts';
@@ -36,15 +37,9 @@ export function loadPool(spec: DatasetSpec, dataDir?: string): Pool {
   if (cached) return cached;
   const load = loaders[spec.name] as Loader<typeof spec.name>;
   const loaded = load(spec, dataDir);
-  const pool = loaded.images.buffer instanceof SharedArrayBuffer ? loaded : { ...loaded, images: onSharedMemory(loaded.images) };
+  const pool = { ...loaded, images: shared(loaded.images) };
   cache.set(id, pool);
   return pool;
-}
-
-function onSharedMemory(values: Float32Array): Float32Array {
-  const copy = new Float32Array(new SharedArrayBuffer(values.byteLength));
-  copy.set(values);
-  return copy;
 }
 
 /** The pools loaded so far, by identity: what a worker thread is given at its start (see adoptPools). */

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { tf } from '../backend/tf.ts';
+import { shared } from '../backend/sharedMemory.ts';
 import { linearSpace, pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { retrieveBlock, type BlockInputs, type BlockOutcome, type BlockSettings } from './retrieveInBlocks.ts';
 import type { PluginFile, PluginSet } from '../plugins/contract.ts';
@@ -45,14 +46,6 @@ export interface CellShare {
   spaces: Partial<Record<SpaceId, SpaceShare>>;
   /** The config's plugin files: another worker loads the same ones. */
   plugins: PluginFile[] | undefined;
-}
-
-/** A copy of `values` on a SharedArrayBuffer (returned as is when it already is on one). */
-export function shared<T extends Float32Array | Int32Array>(values: T): T {
-  if (values.buffer instanceof SharedArrayBuffer) return values;
-  const copy = new (values.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(values.byteLength));
-  copy.set(values as never);
-  return copy;
 }
 
 /** Runs every job in this thread, in order: what one worker, or a small cell, does. */
