@@ -66,7 +66,8 @@ const defaultCandidates = [
 type KoffiLib = { func(definition: string): (...args: unknown[]) => unknown };
 type Koffi = { load(path: string): KoffiLib };
 
-function loadKoffi(): Koffi | string {
+/** The FFI package, or why it could not be loaded. */
+export function loadKoffi(): Koffi | string {
   try {
     return createRequire(import.meta.url)('koffi') as Koffi;
   } catch (error) {

@@ -7,7 +7,7 @@
  * (0.29 s, and 0.30 s in each of two). Settings are process-wide; elsewhere than glibc nothing changes.
  * UHOP_MALLOC=system leaves glibc's defaults.
  */
-import { createRequire } from 'node:module';
+import { loadKoffi } from './blas.ts';
 
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
@@ -23,12 +23,13 @@ export function tuneMalloc(): boolean {
   if (tuned !== null) return tuned;
   tuned = false;
   if (process.platform !== 'linux' || process.env.UHOP_MALLOC === 'system') return tuned;
+  const koffi = loadKoffi();
+  if (typeof koffi === 'string') return tuned;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as { load(path: string): { func(definition: string): (param: number, value: number) => number } };
     const mallopt = koffi.load('libc.so.6').func('int mallopt(int param, int value)');
     tuned = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) === 1 && mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) === 1;
   } catch {
-    // not glibc (musl, say) or no koffi: the defaults stay
+    // not glibc (musl, say): the defaults stay
   }
   return tuned;
 }
