@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
 
 // the same depth under src/ and dist/: the package's own launcher and configs
 const launcher = fileURLToPath(new URL('../../bin/uhop', import.meta.url));
@@ -27,11 +28,6 @@ function wall(args: string[], env: NodeJS.ProcessEnv): number {
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}: ${result.stderr.slice(-2000)}`);
   return ms;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** `uhop run … --dry-run`'s "estimate: N s" line, in ms. */
@@ -60,11 +56,10 @@ export interface ProcessBenchOptions {
   bigCell: boolean;
   /** Repetitions of the start-up timings (their median is kept). */
   repeats: number;
-  env?: NodeJS.ProcessEnv;
 }
 
 export function processTimings(options: ProcessBenchOptions, log: (line: string) => void = () => {}): ProcessTiming[] {
-  const env = { ...(options.env ?? process.env) };
+  const env = process.env;
   const rows: ProcessTiming[] = [];
   const startUp = (op: string, args: string[]) => {
     log(`timing ${op}...`);
