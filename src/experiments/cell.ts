@@ -92,9 +92,6 @@ export async function runCell(
     const trainStage = config.models.some((model) => model.featureMap)
       ? () => {
           stage = context.stage = runStageOne(config, memories, dim, cell);
-          // the geometry the records need, here while other workers may run the pixel models' blocks
-          context.spaceFacts(pixels);
-          context.spaceFacts(stage.space);
         }
       : undefined;
     const result = await evaluateModels(context, runner, trainStage);

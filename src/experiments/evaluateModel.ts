@@ -108,6 +108,9 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
     let later: Promise<void>;
     try {
       trainStage();
+      // the geometry of the spaces these models score in (M × M products the records need), measured
+      // here while other workers may run the pixel models' blocks
+      for (const model of first) context.spaceFacts(spaceById(spaceIdOf(model, context), context));
       later = run(withSpecs(first.filter((m) => m.featureMap)));
     } catch (error) {
       later = Promise.reject(error);
