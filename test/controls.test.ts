@@ -6,6 +6,7 @@ import { stepLogits, type RetrievalSpec } from '../src/hopfield/retrieval.ts';
 import { matchTemperature } from '../src/hopfield/temperature.ts';
 import { frobeniusNorm, logitScale, nearestMemories, pairGeometry, rowNorms } from '../src/metrics/diagnostics.ts';
 import { runCell } from '../src/experiments/cell.ts';
+import { blockInputs, type CellContext } from '../src/experiments/evaluateModel.ts';
 import { runStageOne } from '../src/experiments/stageOne.ts';
 import { resolveConfig } from '../src/config/parity.ts';
 import { validateConfig } from '../src/config/load.ts';
@@ -137,4 +138,14 @@ test('large query × memory products run in row blocks with the same results (UH
   } finally {
     delete process.env.UHOP_BLOCK_ENTRIES;
   }
+});
+
+test('a block reads only its inputs from the cell: handing blocks out computes nothing of the cell (not the memories’ Δ_min)', () => {
+  const memories = tf.tensor2d([[1, 0], [0, 1]]);
+  const read: string[] = [];
+  const fields = { memories, memoryValues: new Float32Array([1, 0, 0, 1]), dim: 2, queryValues: new Float32Array([1, 0]), targets: new Int32Array([0]), plugins: {}, pixels: pixelSpace(memories), stage: null, rawGeometry: () => assert.fail('Δ_min computed') };
+  const context = new Proxy(fields, { get: (target, key) => (read.push(String(key)), target[key as keyof typeof fields]) }) as unknown as CellContext;
+  const inputs = blockInputs(context, 'pixels');
+  assert.equal(inputs.space, fields.pixels);
+  assert.deepEqual([...new Set(read)].sort(), ['dim', 'memories', 'memoryValues', 'pixels', 'plugins', 'queryValues', 'targets']);
 });

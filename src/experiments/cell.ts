@@ -13,7 +13,7 @@ import { pixelSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { nearestMemories, pairGeometry, rowNorms } from '../metrics/diagnostics.ts';
 import { runStageOne, type StageI } from './stageOne.ts';
 import { chooseQueries } from './queries.ts';
-import { evaluateModels, spaceById, type CellContext } from './evaluateModel.ts';
+import { blockInputs, evaluateModels, type CellContext } from './evaluateModel.ts';
 import { cellShare, localRunner, newToken, type BlockRunner, type CellShare, type SpaceId } from './blockRunner.ts';
 import { CellFailure, type CellKey, type CellResult } from './records.ts';
 import { noPlugins, PluginError, type PluginSet } from '../plugins/contract.ts';
@@ -67,9 +67,7 @@ export async function runCell(
       targets: chosen.targets ?? nearest,
       nearest,
       memoryLabels: new Set(labels).size > 1 ? labels : null,
-      get raw() {
-        return rawGeometry();
-      },
+      rawGeometry,
       memoryIndices: indices,
       queryIndices: chosen.poolIndices,
       pixels,
@@ -85,7 +83,7 @@ export async function runCell(
         if (stage && config.models.some((m) => m.featureMap && m.control === 'norm-matched')) spaces.push('norm-matched');
         // a share made before Stage I (for the pixel models' blocks) has no Φ: a new one replaces it
         if (share && spaces.some((id) => !share!.spaces[id])) share = null;
-        share ??= cellShare(newToken(), (id) => ({ ...context, space: spaceById(id, context) }), spaces, config.plugins);
+        share ??= cellShare(newToken(), (id) => blockInputs(context, id), spaces, config.plugins);
         return share;
       },
     };

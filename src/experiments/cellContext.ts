@@ -24,8 +24,11 @@ export interface CellContext {
   nearest: Int32Array;
   /** Labels of the memories, null when the pool has a single class. */
   memoryLabels: Int32Array | null;
-  /** Δ_min and mean cosine of the memories themselves (computed on first read). */
-  readonly raw: { deltaMin: number; meanCosine: number };
+  /**
+   * Δ_min and mean cosine of the memories themselves, computed on the first call (an M × M product).
+   * A method, not a getter: spreading the context (`{ ...context }`) would run a getter.
+   */
+  rawGeometry(): { deltaMin: number; meanCosine: number };
   /** Pool indices of the memories and of the queries (for queries.csv). */
   memoryIndices: Int32Array;
   queryIndices: Int32Array;

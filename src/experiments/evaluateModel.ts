@@ -11,7 +11,7 @@ import { summarizeEnds } from '../metrics/diagnostics.ts';
 import { supportHistogram } from '../metrics/metastable.ts';
 import type { CellContext } from './cellContext.ts';
 import { temperatureFor } from './temperatureMatch.ts';
-import { mergeBlocks, supportThreshold, type QueryOutcome } from './retrieveInBlocks.ts';
+import { mergeBlocks, supportThreshold, type BlockInputs, type QueryOutcome } from './retrieveInBlocks.ts';
 import { localRunner, type BlockJob, type BlockRunner, type CellBlocks, type SpaceId } from './blockRunner.ts';
 import { rowBlocks } from '../backend/blocks.ts';
 import { PluginError } from '../plugins/contract.ts';
@@ -28,6 +28,12 @@ function spaceIdOf(model: ModelSpec, context: CellContext): SpaceId {
 export function spaceById(id: SpaceId, context: CellContext): FeatureSpace {
   if (id === 'pixels' || !context.stage) return context.pixels;
   return id === 'norm-matched' ? context.stage.normMatched() : context.stage.space;
+}
+
+/** What a block of the cell reads, in space `id`: only these fields (nothing of the cell is computed to make them). */
+export function blockInputs(context: CellContext, id: SpaceId): BlockInputs {
+  const { memories, memoryValues, dim, queryValues, targets, plugins } = context;
+  return { memories, memoryValues, space: spaceById(id, context), dim, queryValues, targets, plugins };
 }
 
 function specOf(model: ModelSpec, context: CellContext): RetrievalSpec {
@@ -87,7 +93,7 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
   const scales = new Map<string, number>();
   const results = new Map<string, ModelResult>();
   const blocks: CellBlocks = {
-    inputs: (id) => ({ ...context, space: spaceById(id, context) }),
+    inputs: (id) => blockInputs(context, id),
     share: () => context.share(),
   };
   const run = async (models: Array<{ model: ModelSpec; spec: RetrievalSpec }>) => {
@@ -190,10 +196,10 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
     wNormTrained: learned ? (model.control === 'norm-matched' ? stage.wNormInit : stage.wNormTrained) : null,
     featureNormMean: norms.mean,
     featureNormMax: norms.max,
-    deltaMinInit: learned ? stage.deltaMinInit : context.raw.deltaMin,
-    meanCosInit: learned ? stage.meanCosInit : context.raw.meanCosine,
+    deltaMinInit: learned ? stage.deltaMinInit : context.rawGeometry().deltaMin,
+    meanCosInit: learned ? stage.meanCosInit : context.rawGeometry().meanCosine,
     meanCos: geometry.meanCosine,
-    deltaMinRaw: context.raw.deltaMin,
+    deltaMinRaw: context.rawGeometry().deltaMin,
     endNearest: ends.nearest,
     endLabel: ends.label,
     distinctEnds: ends.distinct,
