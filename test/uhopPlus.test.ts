@@ -11,7 +11,7 @@ import { hasEnergy, meanEnergy } from '../src/hopfield/energy.ts';
 import { convergence, supportHistogram, supportSizes } from '../src/metrics/metastable.ts';
 import { pairGeometry } from '../src/metrics/diagnostics.ts';
 import { separationLowerBound, separationUpperBound, tammesSeparation } from '../src/metrics/sphericalCode.ts';
-import { initialWeightsT } from '../src/featuremap/linear.ts';
+import { initialWeightsT, transposeInto } from '../src/featuremap/linear.ts';
 import { spherePool } from '../src/data/synthetic.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
 import { backend, assertClose, centralDifferences } from './helpers.ts';
@@ -168,4 +168,16 @@ test('U-Hop+ raises Δ_min of a small random set (projected Adam, smooth-max); K
   const withBias = initialWeightsT(16, 3, { init: 'normal', initStd: 1, bias: true }, rngFor('bias'));
   assert.equal(withBias.length, 17 * 3);
   assert.ok(withBias.slice(16 * 3).every((b) => Math.abs(b) <= 1 / 4), 'b_0 ~ U(±1/√d)');
+});
+
+test('W₀ is drawn in W’s row-major order and laid out as Wᵀ, whatever the tiling of the transpose', () => {
+  const [featureDim, inputDim] = [37, 70]; // not multiples of the 32-wide tiles
+  const w = normalArray(rngFor('layout'), featureDim * inputDim, 0.5);
+  const wT = initialWeightsT(inputDim, featureDim, { init: 'normal', initStd: 0.5, bias: false }, rngFor('layout'));
+  for (let row = 0; row < featureDim; row++) {
+    for (let col = 0; col < inputDim; col++) assert.equal(wT[col * featureDim + row], w[row * inputDim + col]);
+  }
+  const out = new Float32Array(6);
+  transposeInto(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3, out);
+  assert.deepEqual(Array.from(out), [1, 4, 2, 5, 3, 6]);
 });
