@@ -11,13 +11,14 @@
  * no longer carries one float32 GEMM rounding per step.
  */
 import { UNIFORMITY_T } from './losses.ts';
+import { simdKernels, type SimdKernels } from '../backend/simd.ts';
 
 export interface MaxLossSgdInput {
   /** X Xᵀ of the n training rows (n × n, row-major). */
   kernel: Float64Array;
   /** F₀ = X W₀ᵀ (n × D, row-major). */
   features: Float64Array;
-  /** F₀ F₀ᵀ (n × n, row-major); updated in place. */
+  /** F₀ F₀ᵀ (n × n, row-major); the steps update it (in place, or a copy in the SIMD kernels' memory). */
   gram: Float64Array;
   n: number;
   featureDim: number;
@@ -117,14 +118,56 @@ class ActiveRows {
   }
 }
 
+/** K, G, u and v where the steps use them: in the SIMD kernels' memory when there is room, else as given. */
+interface StepArrays {
+  kernel: Float64Array;
+  gram: Float64Array;
+  u: Float64Array;
+  v: Float64Array;
+  simd: { kernels: SimdKernels; kernel: number; gram: number; u: number; v: number } | null;
+}
+
+function stepArrays(input: MaxLossSgdInput): StepArrays {
+  const { n } = input;
+  const kernels = simdKernels();
+  const place = kernels?.reserve([8 * n * n, 8 * n * n, 8 * n, 8 * n]);
+  if (!kernels || !place) return { kernel: input.kernel, gram: input.gram, u: new Float64Array(n), v: new Float64Array(n), simd: null };
+  const [kernel, gram, u, v] = place;
+  const view = (offset: number, length: number) => new Float64Array(kernels.memory(), offset, length);
+  const arrays = { kernel: view(kernel, n * n), gram: view(gram, n * n), u: view(u, n), v: view(v, n) };
+  arrays.kernel.set(input.kernel);
+  arrays.gram.set(input.gram);
+  return { ...arrays, simd: { kernels, kernel, gram, u, v } };
+}
+
+/**
+ * G[r, s] −= a_r u_s + b_r v_s + u_r a_s + v_r b_s for all r, s (a = K[i, :], b = K[j, :]): the
+ * kernel does the even columns two at a time, this loop an odd last one; same sums either way.
+ */
+function updateGram(arrays: StepArrays, n: number, i: number, j: number): void {
+  const { kernel, gram, u, v, simd } = arrays;
+  const rowI = i * n;
+  const rowJ = j * n;
+  const even = simd ? n - (n % 2) : 0;
+  simd?.kernels.gramUpdate(simd.gram, simd.kernel + 8 * rowI, simd.kernel + 8 * rowJ, simd.u, simd.v, n, even);
+  for (let r = 0; r < n; r++) {
+    const ar = kernel[rowI + r];
+    const br = kernel[rowJ + r];
+    const ur = u[r];
+    const vr = v[r];
+    const row = r * n;
+    for (let s = even; s < n; s++) gram[row + s] -= ar * u[s] + br * v[s] + ur * kernel[rowI + s] + vr * kernel[rowJ + s];
+  }
+}
+
 export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
-  const { kernel, gram, n, featureDim: dim } = input;
+  const { n, featureDim: dim } = input;
+  const arrays = stepArrays(input);
+  const { kernel, gram, u, v } = arrays;
   const active = new ActiveRows(input.features, kernel, n, dim);
   const inverseNorms = new Float64Array(n);
   const gi = new Float64Array(dim);
   const gj = new Float64Array(dim);
-  const u = new Float64Array(n);
-  const v = new Float64Array(n);
   const losses: number[] = [];
   let best = Infinity;
   let sinceBest = 0;
@@ -161,14 +204,7 @@ export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
       u[r] = p - 0.5 * gii * kernel[rowI + r] - gij * kernel[rowJ + r];
       v[r] = q - 0.5 * gjj * kernel[rowJ + r];
     }
-    for (let r = 0; r < n; r++) {
-      const ar = kernel[rowI + r];
-      const br = kernel[rowJ + r];
-      const ur = u[r];
-      const vr = v[r];
-      const row = r * n;
-      for (let s = 0; s < n; s++) gram[row + s] -= ar * u[s] + br * v[s] + ur * kernel[rowI + s] + vr * kernel[rowJ + s];
-    }
+    updateGram(arrays, n, i, j);
     active.move(i, gi, j, gj);
     if (input.plateau) {
       if (loss < best - input.plateau.minDelta) {

@@ -1,0 +1,58 @@
+/** The WebAssembly SIMD kernels give the same bits as the JavaScript loops they replace. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simdKernels, simdModuleBytes, withoutSimd } from '../src/backend/simd.ts';
+import { trainMaxLossSgd, type MaxLossSgdInput } from '../src/featuremap/maxLossSgd.ts';
+import { normalArray, rngFor } from '../src/random/prng.ts';
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+test('the kernels module validates and compiles on this Node (WebAssembly SIMD)', () => {
+  assert.ok(WebAssembly.validate(simdModuleBytes()));
+  assert.ok(simdKernels(), 'kernels available');
+});
+
+/** A max-loss problem: K = X Xᵀ, F₀ = X W₀ᵀ, G = F₀ F₀ᵀ from random X and W₀ (n rows, d inputs, D features). */
+function problem(n: number, d: number, featureDim: number, seed: number): () => MaxLossSgdInput {
+  const x = Float64Array.from(normalArray(rngFor('simd-x', seed), n * d));
+  const w = Float64Array.from(normalArray(rngFor('simd-w', seed), featureDim * d));
+  const product = (a: Float64Array, b: Float64Array, rows: number, cols: number, inner: number) => {
+    const out = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let k = 0; k < inner; k++) out[r * cols + c] += a[r * inner + k] * b[c * inner + k];
+    return out;
+  };
+  const kernel = product(x, x, n, n, d);
+  const features = product(x, w, n, featureDim, d);
+  const gram = product(features, features, n, n, featureDim);
+  return () => ({ kernel: kernel.slice(), features: features.slice(), gram: gram.slice(), n, featureDim, epochs: 40, learningRate: (step) => 0.5 / (1 + step), plateau: null });
+}
+
+test('max-loss SGD: the SIMD Gram update gives the same losses and coefficients as the JS loop (odd and even n)', () => {
+  for (const [n, seed] of [[37, 1], [40, 2]]) {
+    const input = problem(n, 12, 9, seed);
+    const withKernels = trainMaxLossSgd(input());
+    const plain = withoutSimd(() => trainMaxLossSgd(input()));
+    sameBits(withKernels.losses, plain.losses, `losses n=${n}`);
+    sameBits(withKernels.coefficients, plain.coefficients, `coefficients n=${n}`);
+    assert.ok(new Set(plain.losses).size > 10, 'the steps move different pairs');
+  }
+});
+
+test('l1 scores of sparse queries: the SIMD kernel gives the same distances as the JS loop (odd and even memory counts)', async () => {
+  const { tf } = await import('../src/backend/tf.ts');
+  const { initBackend } = await import('../src/backend/select.ts');
+  const { similarities } = await import('../src/hopfield/similarities.ts');
+  await initBackend();
+  const dim = 64;
+  for (const count of [31, 40]) {
+    const memories = Float32Array.from(normalArray(rngFor('simd-l1-m', count), count * dim), (v) => Math.max(0, v));
+    // mostly-zero queries (the sparse path), with negative entries too
+    const queries = Float32Array.from(normalArray(rngFor('simd-l1-q', count), 9 * dim), (v, i) => (i % 7 === 0 ? v : 0));
+    const rows = tf.tensor2d(memories, [count, dim]);
+    const score = () => similarities.l1(tf.tensor2d(queries, [9, dim]), { rows, cols: tf.transpose(rows) as tf.Tensor2D }, { distanceSign: 'positive' }).dataSync();
+    sameBits(score(), withoutSimd(score), `l1 distances, ${count} memories`);
+  }
+});
