@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { simdKernels, simdModuleBytes, withoutSimd } from '../src/backend/simd.ts';
 import { trainMaxLossSgd, type MaxLossSgdInput } from '../src/featuremap/maxLossSgd.ts';
 import { normalArray, rngFor } from '../src/random/prng.ts';
+import { tf } from '../src/backend/tf.ts';
+import { initBackend } from '../src/backend/select.ts';
+import { similarities } from '../src/hopfield/similarities.ts';
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, what);
@@ -42,9 +45,6 @@ test('max-loss SGD: the SIMD Gram update gives the same losses and coefficients 
 });
 
 test('l1 scores of sparse queries: the SIMD kernel gives the same distances as the JS loop (odd and even memory counts)', async () => {
-  const { tf } = await import('../src/backend/tf.ts');
-  const { initBackend } = await import('../src/backend/select.ts');
-  const { similarities } = await import('../src/hopfield/similarities.ts');
   await initBackend();
   const dim = 64;
   for (const count of [31, 40]) {
