@@ -181,22 +181,3 @@ test('W₀ is drawn in W’s row-major order and laid out as Wᵀ, whatever the 
   transposeInto(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3, out);
   assert.deepEqual(Array.from(out), [1, 4, 2, 5, 3, 6]);
 });
-
-test('the one-pass Adam gives the bits of tfjs’s tf.train.adam, step after step', async () => {
-  const { FusedAdam } = await import('../src/featuremap/adam.ts');
-  const size = 257;
-  const start = normalArray(rngFor('adam-w'), size);
-  const variable = tf.variable(tf.tensor1d(start));
-  const reference = tf.train.adam(0.1);
-  const fused = new FusedAdam(0.1, size);
-  const weights = start.slice();
-  for (let step = 0; step < 25; step++) {
-    // gradients of mixed scales, with exact zeros (the bias-free entries of a sparse batch)
-    const gradient = normalArray(rngFor('adam-g', step), size, 10 ** ((step % 5) - 3)).map((g, i) => (i % 11 === 0 ? 0 : g));
-    reference.applyGradients([{ name: variable.name, tensor: tf.tensor1d(gradient) }]);
-    fused.step(weights, gradient);
-    const expected = variable.dataSync();
-    for (let i = 0; i < size; i++) if (!Object.is(weights[i], expected[i])) assert.fail(`step ${step}, entry ${i}: ${weights[i]} vs ${expected[i]}`);
-  }
-  reference.dispose();
-});

@@ -10,7 +10,6 @@ import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
 import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
-import { FusedAdam } from './adam.ts';
 import { tiledObjective } from './tiledLoss.ts';
 
 export interface StageIOptions extends LossOptions {
@@ -190,7 +189,7 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
     return result;
   }
   const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
-  const adam = options.optimizer === 'adam' ? new FusedAdam(options.lr, weightsT.size) : null;
+  const adam = options.optimizer === 'adam' ? tf.train.adam(options.lr) : null;
   const losses: number[] = [];
   let step = 0;
   let best = Infinity;
@@ -215,12 +214,8 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
       if (adam) {
         const { value, gradient } = objective.valueAndGradient(weightsT, 1);
         epochLoss += value;
-        const weights = weightsT.dataSync() as Float32Array; // a copy (the wasm backend reads out of its heap)
-        adam.step(weights, gradient.dataSync() as Float32Array);
+        adam.applyGradients([{ name: weightsT.name, tensor: gradient }]);
         gradient.dispose();
-        const stepped = tf.tensor2d(weights, weightsT.shape);
-        weightsT.assign(stepped);
-        stepped.dispose();
       } else {
         const lr = learningRateAt(step, options);
         const { value, gradient } = objective.valueAndGradient(weightsT, lr);
@@ -253,6 +248,7 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
   const lossAfter = full.value(weightsT);
   if (options.curve) checkpoint(losses.length, lossAfter);
   full.dispose();
+  adam?.dispose();
   const result = tf.clone(weightsT) as tf.Tensor2D;
   weightsT.dispose();
   return { weightsT: result, losses, lossAfter, checkpoints };
