@@ -33,7 +33,7 @@ function problem(n: number, d: number, featureDim: number, seed: number): () => 
   return () => ({ kernel: kernel.slice(), features: features.slice(), gram: gram.slice(), n, featureDim, epochs: 40, learningRate: (step) => 0.5 / (1 + step), plateau: null });
 }
 
-test('max-loss SGD: the SIMD Gram update gives the same losses and coefficients as the JS loop (odd and even n)', () => {
+test('max-loss SGD: the SIMD kernels (Gram update, closest pair, moves) give the same losses and coefficients as the JS loops (odd and even n, odd D, exact ties)', () => {
   for (const [n, seed] of [[37, 1], [40, 2]]) {
     const input = problem(n, 12, 9, seed);
     const withKernels = trainMaxLossSgd(input());
@@ -42,6 +42,17 @@ test('max-loss SGD: the SIMD Gram update gives the same losses and coefficients 
     sameBits(withKernels.coefficients, plain.coefficients, `coefficients n=${n}`);
     assert.ok(new Set(plain.losses).size > 10, 'the steps move different pairs');
   }
+  // the 20 rows with three ones among six entries (F₀ = X): many pairs share the same cosine exactly,
+  // so the first steps choose among ties (the first in row-major order)
+  const subsets = [];
+  for (let a = 0; a < 6; a++) for (let b = a + 1; b < 6; b++) for (let c = b + 1; c < 6; c++) subsets.push([a, b, c]);
+  const x = Float64Array.from(subsets.flatMap((set) => Array.from({ length: 6 }, (_, k) => (set.includes(k) ? 1 : 0))));
+  const kernel = new Float64Array(20 * 20).map((_, e) => subsets[Math.floor(e / 20)].filter((k) => subsets[e % 20].includes(k)).length);
+  const tied = () => ({ kernel: kernel.slice(), features: x.slice(), gram: kernel.slice(), n: 20, featureDim: 6, epochs: 30, learningRate: () => 0.3, plateau: null });
+  const withKernels = trainMaxLossSgd(tied());
+  const plain = withoutSimd(() => trainMaxLossSgd(tied()));
+  sameBits(withKernels.losses, plain.losses, 'losses with ties');
+  sameBits(withKernels.coefficients, plain.coefficients, 'coefficients with ties');
 });
 
 test('l1 scores of sparse queries: the SIMD kernel gives the same distances as the JS loop (odd and even memory counts)', async () => {

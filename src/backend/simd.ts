@@ -1,6 +1,7 @@
 /**
- * Two float64 inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost:
- * the max-loss Stage I's rank-4 Gram update and the sparse-query l1 scores. Each lane does the
+ * Float64 inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost: the
+ * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, and the sparse-query
+ * l1 scores. Each lane does the
  * JavaScript loop's own operations in its order (f64x2 add, sub, mul, abs are IEEE per lane, and
  * nothing is fused), so the results are the same bits; the tests hold both loops side by side.
  * The module is a few hundred bytes assembled here, so there is no build step and no binary file.
@@ -35,6 +36,7 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 const name = (text: string) => vec([...text].map((c) => [c.charCodeAt(0)]));
 
 const I32 = 0x7f;
+const F64 = 0x7c;
 const V128 = 0x7b;
 const op = {
   get: (index: number) => [0x20, ...uleb(index)],
@@ -60,6 +62,10 @@ const f64x2Abs = op.simd(0xec);
 const f64x2Add = op.simd(0xf0);
 const f64x2Sub = op.simd(0xf1);
 const f64x2Mul = op.simd(0xf2);
+const f64x2Gt = op.simd(0x4a);
+const bitselect = op.simd(0x52);
+const v128Const = (a: number, b: number) => op.simd(0x0c, ...new Uint8Array(Float64Array.of(a, b).buffer));
+const locals = (groups: Array<[number, number]>) => vec(groups.map(([count, type]) => [...uleb(count), type]));
 
 /** `counter += step` (i32 locals). */
 const bump = (counter: number, step: number) => [...op.get(counter), ...op.i32(step), ...op.add, ...op.set(counter)];
@@ -108,7 +114,7 @@ function gramUpdateBody(): number[] {
     ...loopUpTo(s, op.get(end), inner, 16),
   ];
   const setEnd = [...op.get(even), ...op.i32(8), ...op.mul, ...op.set(end)];
-  return [...vec([[4, I32], [4, V128]].map(([count, type]) => [...uleb(count), type])), ...setEnd, ...loopUpTo(r, op.get(n), outer, 1), 0x0b];
+  return [...locals([[4, I32], [4, V128]]), ...setEnd, ...loopUpTo(r, op.get(n), outer, 1), 0x0b];
 }
 
 /**
@@ -139,18 +145,73 @@ function l1OverlapsBody(): number[] {
     ...loopUpTo(c, op.get(end), inner, 8),
   ];
   const setEnd = [...op.get(even), ...op.i32(4), ...op.mul, ...op.set(end)];
-  return [...vec([[4, I32], [2, V128]].map(([k, type]) => [...uleb(k), type])), ...setEnd, ...loopUpTo(t, op.get(count), outer, 1), 0x0b];
+  return [...locals([[4, I32], [2, V128]]), ...setEnd, ...loopUpTo(t, op.get(count), outer, 1), 0x0b];
+}
+
+/**
+ * closestRow(row, inverse, scale, pairs, out): over k < 2·pairs, c_k = (row[k]·scale)·inverse[k]
+ * (f64 arrays); for the even k and for the odd k apart, the first largest c_k (strictly larger
+ * replaces, as the JS scan). out: [best even, best odd, its k, its k] (f64; −∞ and 0 when none).
+ */
+function closestRowBody(): number[] {
+  const [row, inverse, scale, pairs, out] = [0, 1, 2, 3, 4];
+  const [k, end, best, bestAt, at, two, scaled, c, larger] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const inner = [
+    ...address(row, k), ...v128Load, ...op.get(scaled), ...f64x2Mul, ...address(inverse, k), ...v128Load, ...f64x2Mul, ...op.set(c),
+    ...op.get(c), ...op.get(best), ...f64x2Gt, ...op.set(larger),
+    ...op.get(c), ...op.get(best), ...op.get(larger), ...bitselect, ...op.set(best),
+    ...op.get(at), ...op.get(bestAt), ...op.get(larger), ...bitselect, ...op.set(bestAt),
+    ...op.get(at), ...op.get(two), ...f64x2Add, ...op.set(at),
+  ];
+  return [
+    ...locals([[2, I32], [7, V128]]),
+    ...op.get(pairs), ...op.i32(16), ...op.mul, ...op.set(end),
+    ...v128Const(-Infinity, -Infinity), ...op.set(best),
+    ...v128Const(0, 0), ...op.set(bestAt),
+    ...v128Const(0, 1), ...op.set(at),
+    ...v128Const(2, 2), ...op.set(two),
+    ...op.get(scale), ...f64x2Splat, ...op.set(scaled),
+    ...loopUpTo(k, op.get(end), inner, 16),
+    ...op.get(out), ...op.get(best), ...v128Store,
+    ...op.get(out), ...op.i32(16), ...op.add, ...op.get(bestAt), ...v128Store,
+    0x0b,
+  ];
+}
+
+/** axpy2(y, x1, x2, a, b, even): y[k] −= a·x1[k] + b·x2[k] for k < even (f64 arrays). */
+function axpy2Body(): number[] {
+  const [y, x1, x2, a, b, even] = [0, 1, 2, 3, 4, 5];
+  const [k, end, av, bv] = [6, 7, 8, 9];
+  const inner = [
+    ...address(y, k),
+    ...address(y, k), ...v128Load,
+    ...op.get(av), ...address(x1, k), ...v128Load, ...f64x2Mul,
+    ...op.get(bv), ...address(x2, k), ...v128Load, ...f64x2Mul, ...f64x2Add,
+    ...f64x2Sub,
+    ...v128Store,
+  ];
+  return [
+    ...locals([[2, I32], [2, V128]]),
+    ...op.get(even), ...op.i32(8), ...op.mul, ...op.set(end),
+    ...op.get(a), ...f64x2Splat, ...op.set(av),
+    ...op.get(b), ...f64x2Splat, ...op.set(bv),
+    ...loopUpTo(k, op.get(end), inner, 16),
+    0x0b,
+  ];
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const sevenI32 = [0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0];
-  const bodies = [gramUpdateBody(), l1OverlapsBody()];
+  const functionType = (params: number[]) => [0x60, ...vec(params.map((type) => [type])), 0];
+  const sevenI32 = functionType([I32, I32, I32, I32, I32, I32, I32]);
+  const closestRowType = functionType([I32, I32, F64, I32, I32]);
+  const axpy2Type = functionType([I32, I32, I32, F64, F64, I32]);
+  const bodies = [gramUpdateBody(), l1OverlapsBody(), closestRowBody(), axpy2Body()];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([sevenI32])),
-    ...section(3, vec([[0], [0]])),
+    ...section(1, vec([sevenI32, closestRowType, axpy2Type])),
+    ...section(3, vec([[0], [0], [1], [2]])),
     ...section(5, vec([[0x01, ...uleb(1), ...uleb(65536)]])), // memory: 1 page, up to 4 GiB
-    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1]])),
+    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1], [...name('closestRow'), 0x00, 2], [...name('axpy2'), 0x00, 3]])),
     ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ]);
 }
@@ -163,6 +224,10 @@ export interface SimdKernels {
   gramUpdate(gram: number, a: number, b: number, u: number, v: number, n: number, even: number): void;
   /** See l1OverlapsBody. */
   l1Overlaps(memoriesT: number, m: number, index: number, value: number, count: number, out: number, even: number): void;
+  /** See closestRowBody. */
+  closestRow(row: number, inverse: number, scale: number, pairs: number, out: number): void;
+  /** See axpy2Body. */
+  axpy2(y: number, x1: number, x2: number, a: number, b: number, even: number): void;
   /**
    * Room for arrays of these byte sizes, each 16-aligned, from byte 0 of the memory (earlier views are
    * then invalid: one user at a time). Returns each array's byte offset, or null above
@@ -201,6 +266,8 @@ export function simdKernels(): SimdKernels | null {
   kernels = {
     gramUpdate: exports.gramUpdate,
     l1Overlaps: exports.l1Overlaps,
+    closestRow: exports.closestRow,
+    axpy2: exports.axpy2,
     reserve(sizes) {
       const offsets: number[] = [];
       let end = 0;

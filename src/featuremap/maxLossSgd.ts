@@ -43,13 +43,29 @@ interface ClosestPair {
 }
 
 /** Largest cos(f_r, f_s) over r < s from the Gram matrix (first in row-major order on ties, as argMax). */
-function closestPair(gram: Float64Array, n: number, inverseNorms: Float64Array): ClosestPair {
+function closestPair(arrays: StepArrays, n: number): ClosestPair {
+  const { gram, inverseNorms, simd } = arrays;
   for (let r = 0; r < n; r++) inverseNorms[r] = 1 / Math.max(Math.sqrt(Math.max(gram[r * n + r], 0)), 1e-12);
   let [bestI, bestJ, bestCosine] = [0, 1, -Infinity];
   for (let r = 0; r < n; r++) {
     const row = r * n;
     const scale = inverseNorms[r];
-    for (let s = r + 1; s < n; s++) {
+    let s = r + 1;
+    if (simd) {
+      // the kernel scans the pairs (s, s + 1) two lanes at a time, each lane keeping its first largest;
+      // of the two, the larger, or on a tie the earlier, is the row's first largest so far
+      const pairs = (n - s) >> 1;
+      simd.kernels.closestRow(simd.gram + 8 * (row + s), simd.inverseNorms + 8 * s, scale, pairs, simd.out);
+      const [even, odd, evenAt, oddAt] = arrays.out;
+      const [cosine, at] = odd > even || (odd === even && oddAt < evenAt) ? [odd, oddAt] : [even, evenAt];
+      if (cosine > bestCosine) {
+        bestCosine = cosine;
+        bestI = r;
+        bestJ = s + at;
+      }
+      s += 2 * pairs;
+    }
+    for (; s < n; s++) {
       const cosine = gram[row + s] * scale * inverseNorms[s];
       if (cosine > bestCosine) {
         bestCosine = cosine;
@@ -80,31 +96,41 @@ class ActiveRows {
     private readonly kernel: Float64Array,
     private readonly n: number,
     private readonly dim: number,
+    private readonly arrays: StepArrays,
   ) {}
 
   feature(r: number): Float64Array {
     let entry = this.tracked.get(r);
     if (!entry) {
-      const feature = this.initial.slice(r * this.dim, (r + 1) * this.dim);
+      const { dim } = this;
+      const initial = this.initial.subarray(r * dim, (r + 1) * dim);
+      // with the kernels, row r's feature lives in its slot of their memory (the moves run there)
+      const feature = this.arrays.simd ? this.arrays.features.subarray(r * dim, (r + 1) * dim) : new Float64Array(dim);
+      feature.set(initial);
       for (const [s, { coefficient }] of this.tracked) {
         const weight = this.kernel[r * this.n + s];
-        for (let k = 0; k < this.dim; k++) feature[k] -= weight * coefficient[k];
+        for (let k = 0; k < dim; k++) feature[k] -= weight * coefficient[k];
       }
-      entry = { feature, coefficient: new Float64Array(this.dim) };
+      entry = { feature, coefficient: new Float64Array(dim) };
       this.tracked.set(r, entry);
     }
     return entry.feature;
   }
 
-  /** Wᵀ −= x_i g_iᵀ + x_j g_jᵀ: every tracked row r moves by K[r,i] g_i + K[r,j] g_j. */
-  move(i: number, gi: Float64Array, j: number, gj: Float64Array): void {
+  /** Wᵀ −= x_i g_iᵀ + x_j g_jᵀ: every tracked row r moves by K[r,i] g_i + K[r,j] g_j (gi, gj: the arrays' own). */
+  move(i: number, j: number): void {
+    const { dim, arrays } = this;
+    const { gi, gj, simd } = arrays;
+    // the kernel moves the even entries two at a time; the loop an odd last one (or all, without it)
+    const even = simd ? dim - (dim % 2) : 0;
     for (const [r, { feature }] of this.tracked) {
       const a = this.kernel[i * this.n + r];
       const b = this.kernel[j * this.n + r];
-      for (let k = 0; k < this.dim; k++) feature[k] -= a * gi[k] + b * gj[k];
+      simd?.kernels.axpy2(simd.features + 8 * r * dim, simd.gi, simd.gj, a, b, even);
+      for (let k = even; k < dim; k++) feature[k] -= a * gi[k] + b * gj[k];
     }
     const [ci, cj] = [this.tracked.get(i)!.coefficient, this.tracked.get(j)!.coefficient];
-    for (let k = 0; k < this.dim; k++) {
+    for (let k = 0; k < dim; k++) {
       ci[k] += gi[k];
       cj[k] += gj[k];
     }
@@ -118,26 +144,38 @@ class ActiveRows {
   }
 }
 
-/** K, G, u and v where the steps use them: in the SIMD kernels' memory when there is room, else as given. */
+/** What the steps read and write: in the SIMD kernels' memory when there is room, else JS arrays (K and G as given). */
 interface StepArrays {
   kernel: Float64Array;
   gram: Float64Array;
   u: Float64Array;
   v: Float64Array;
-  simd: { kernels: SimdKernels; kernel: number; gram: number; u: number; v: number } | null;
+  inverseNorms: Float64Array;
+  gi: Float64Array;
+  gj: Float64Array;
+  /** n × D slots for the tracked rows' features (kernels only). */
+  features: Float64Array;
+  /** closestRow's result (kernels only). */
+  out: Float64Array;
+  /** The same arrays' byte offsets in the kernels' memory. */
+  simd: { kernels: SimdKernels; kernel: number; gram: number; u: number; v: number; inverseNorms: number; gi: number; gj: number; features: number; out: number } | null;
 }
 
 function stepArrays(input: MaxLossSgdInput): StepArrays {
-  const { n } = input;
+  const { n, featureDim: dim } = input;
+  const lengths = { kernel: n * n, gram: n * n, u: n, v: n, inverseNorms: n, gi: dim, gj: dim, features: n * dim, out: 4 };
+  const names = Object.keys(lengths) as Array<keyof typeof lengths>;
   const kernels = simdKernels();
-  const place = kernels?.reserve([8 * n * n, 8 * n * n, 8 * n, 8 * n]);
-  if (!kernels || !place) return { kernel: input.kernel, gram: input.gram, u: new Float64Array(n), v: new Float64Array(n), simd: null };
-  const [kernel, gram, u, v] = place;
-  const view = (offset: number, length: number) => new Float64Array(kernels.memory(), offset, length);
-  const arrays = { kernel: view(kernel, n * n), gram: view(gram, n * n), u: view(u, n), v: view(v, n) };
-  arrays.kernel.set(input.kernel);
-  arrays.gram.set(input.gram);
-  return { ...arrays, simd: { kernels, kernel, gram, u, v } };
+  const place = kernels?.reserve(names.map((name) => 8 * lengths[name]));
+  if (!kernels || !place) {
+    const own = (name: keyof typeof lengths) => new Float64Array(name === 'features' || name === 'out' ? 0 : lengths[name]);
+    return { kernel: input.kernel, gram: input.gram, u: own('u'), v: own('v'), inverseNorms: own('inverseNorms'), gi: own('gi'), gj: own('gj'), features: own('features'), out: own('out'), simd: null };
+  }
+  const offsets = Object.fromEntries(names.map((name, k) => [name, place[k]])) as Record<keyof typeof lengths, number>;
+  const views = Object.fromEntries(names.map((name) => [name, new Float64Array(kernels.memory(), offsets[name], lengths[name])])) as Record<keyof typeof lengths, Float64Array>;
+  views.kernel.set(input.kernel);
+  views.gram.set(input.gram);
+  return { ...views, simd: { kernels, ...offsets } };
 }
 
 /**
@@ -163,16 +201,13 @@ function updateGram(arrays: StepArrays, n: number, i: number, j: number): void {
 export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
   const { n, featureDim: dim } = input;
   const arrays = stepArrays(input);
-  const { kernel, gram, u, v } = arrays;
-  const active = new ActiveRows(input.features, kernel, n, dim);
-  const inverseNorms = new Float64Array(n);
-  const gi = new Float64Array(dim);
-  const gj = new Float64Array(dim);
+  const { kernel, gram, u, v, inverseNorms, gi, gj } = arrays;
+  const active = new ActiveRows(input.features, kernel, n, dim, arrays);
   const losses: number[] = [];
   let best = Infinity;
   let sinceBest = 0;
   for (let step = 0; step < input.epochs; step++) {
-    const { i, j, cosine } = closestPair(gram, n, inverseNorms);
+    const { i, j, cosine } = closestPair(arrays, n);
     const loss = 2 * UNIFORMITY_T * (cosine - 1);
     losses.push(loss);
     if (!Number.isFinite(loss)) break;
@@ -205,7 +240,7 @@ export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
       v[r] = q - 0.5 * gjj * kernel[rowJ + r];
     }
     updateGram(arrays, n, i, j);
-    active.move(i, gi, j, gj);
+    active.move(i, j);
     if (input.plateau) {
       if (loss < best - input.plateau.minDelta) {
         best = loss;
