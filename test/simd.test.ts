@@ -44,7 +44,7 @@ test('max-loss SGD: the SIMD kernels (Gram update, closest pair, moves) give the
   }
   // the 20 rows with three ones among six entries (F₀ = X): many pairs share the same cosine exactly,
   // so the first steps choose among ties (the first in row-major order)
-  const subsets = [];
+  const subsets: number[][] = [];
   for (let a = 0; a < 6; a++) for (let b = a + 1; b < 6; b++) for (let c = b + 1; c < 6; c++) subsets.push([a, b, c]);
   const x = Float64Array.from(subsets.flatMap((set) => Array.from({ length: 6 }, (_, k) => (set.includes(k) ? 1 : 0))));
   const kernel = new Float64Array(20 * 20).map((_, e) => subsets[Math.floor(e / 20)].filter((k) => subsets[e % 20].includes(k)).length);
