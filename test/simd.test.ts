@@ -55,15 +55,18 @@ test('max-loss SGD: the SIMD kernels (Gram update, closest pair, moves) give the
   sameBits(withKernels.coefficients, plain.coefficients, 'coefficients with ties');
 });
 
-test('l1 scores of sparse queries: the SIMD kernel gives the same distances as the JS loop (odd and even memory counts)', async () => {
+test('l1 scores: the SIMD kernels give the same distances as the JS loops (sparse and dense queries, odd counts and widths)', async () => {
   await initBackend();
-  const dim = 64;
-  for (const count of [31, 40]) {
-    const memories = Float32Array.from(normalArray(rngFor('simd-l1-m', count), count * dim), (v) => Math.max(0, v));
-    // mostly-zero queries (the sparse path), with negative entries too
-    const queries = Float32Array.from(normalArray(rngFor('simd-l1-q', count), 9 * dim), (v, i) => (i % 7 === 0 ? v : 0));
-    const rows = tf.tensor2d(memories, [count, dim]);
-    const score = () => similarities.l1(tf.tensor2d(queries, [9, dim]), { rows, cols: tf.transpose(rows) as tf.Tensor2D }, { distanceSign: 'positive' }).dataSync();
-    sameBits(score(), withoutSimd(score), `l1 distances, ${count} memories`);
+  for (const [count, dim] of [[31, 64], [40, 66]]) {
+    for (const [kind, share] of [['sparse', 7], ['dense', 1]] as const) {
+      for (const signs of ['non-negative', 'signed'] as const) {
+        const memories = Float32Array.from(normalArray(rngFor('simd-l1-m', count), count * dim), (v) => (signs === 'signed' ? v : Math.max(0, v)));
+        // one entry in `share` non-zero: mostly-zero queries take the sparse path (on non-negative memories)
+        const queries = Float32Array.from(normalArray(rngFor('simd-l1-q', count), 9 * dim), (v, i) => (i % share === 0 ? v : 0));
+        const rows = tf.tensor2d(memories, [count, dim]);
+        const score = () => similarities.l1(tf.tensor2d(queries, [9, dim]), { rows, cols: tf.transpose(rows) as tf.Tensor2D }, { distanceSign: 'positive' }).dataSync();
+        sameBits(score(), withoutSimd(score), `l1 distances, ${kind} queries, ${signs} memories, ${count} × ${dim}`);
+      }
+    }
   }
 });

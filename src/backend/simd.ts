@@ -1,7 +1,7 @@
 /**
  * Float64 inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost: the
- * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, and the sparse-query
- * l1 scores. Each lane does the
+ * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, and the l1 scores
+ * (sparse and dense queries). Each lane does the
  * JavaScript loop's own operations in its order (f64x2 add, sub, mul, abs are IEEE per lane, and
  * nothing is fused), so the results are the same bits; the tests hold both loops side by side.
  * The module is a few hundred bytes assembled here, so there is no build step and no binary file.
@@ -200,18 +200,45 @@ function axpy2Body(): number[] {
   ];
 }
 
+/**
+ * l1Dense(q, memories, count, dim4, rowBytes, out): for each memory c < count (f32 rows of rowBytes),
+ * the four running sums of |q_k − ξ_k| over k < dim4 (k mod 4 picks the sum, as the JS loop), in
+ * float64: out[4c … 4c + 3] (the caller adds an odd tail to the first and sums them).
+ */
+function l1DenseBody(): number[] {
+  const [q, memories, count, dim4, rowBytes, out] = [0, 1, 2, 3, 4, 5];
+  const [c, row, k, end, first, second] = [6, 7, 8, 9, 10, 11];
+  // the f64 pair of entries k, k + 1 (byte offset k, plus `offset`) of a f32 row
+  const pair = (base: number, offset: number) => [...address(base, k), ...op.simd(0x5d, 0, offset), ...promoteLow];
+  const accumulate = (sum: number, offset: number) => [
+    ...op.get(sum), ...pair(q, offset), ...pair(row, offset), ...f64x2Sub, ...f64x2Abs, ...f64x2Add, ...op.set(sum),
+  ];
+  const inner = [...accumulate(first, 0), ...accumulate(second, 8)];
+  const outer = [
+    ...op.get(c), ...op.get(rowBytes), ...op.mul, ...op.get(memories), ...op.add, ...op.set(row),
+    ...v128Const(0, 0), ...op.set(first),
+    ...v128Const(0, 0), ...op.set(second),
+    ...loopUpTo(k, op.get(end), inner, 16),
+    // out + 32c: sums 0, 1 then 2, 3
+    ...op.get(c), ...op.i32(32), ...op.mul, ...op.get(out), ...op.add, ...op.get(first), ...v128Store,
+    ...op.get(c), ...op.i32(32), ...op.mul, ...op.get(out), ...op.add, ...op.i32(16), ...op.add, ...op.get(second), ...v128Store,
+  ];
+  return [...locals([[4, I32], [2, V128]]), ...op.get(dim4), ...op.i32(4), ...op.mul, ...op.set(end), ...loopUpTo(c, op.get(count), outer, 1), 0x0b];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const functionType = (params: number[]) => [0x60, ...vec(params.map((type) => [type])), 0];
   const sevenI32 = functionType([I32, I32, I32, I32, I32, I32, I32]);
   const closestRowType = functionType([I32, I32, F64, I32, I32]);
   const axpy2Type = functionType([I32, I32, I32, F64, F64, I32]);
-  const bodies = [gramUpdateBody(), l1OverlapsBody(), closestRowBody(), axpy2Body()];
+  const sixI32 = functionType([I32, I32, I32, I32, I32, I32]);
+  const bodies = [gramUpdateBody(), l1OverlapsBody(), closestRowBody(), axpy2Body(), l1DenseBody()];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([sevenI32, closestRowType, axpy2Type])),
-    ...section(3, vec([[0], [0], [1], [2]])),
+    ...section(1, vec([sevenI32, closestRowType, axpy2Type, sixI32])),
+    ...section(3, vec([[0], [0], [1], [2], [3]])),
     ...section(5, vec([[0x01, ...uleb(1), ...uleb(65536)]])), // memory: 1 page, up to 4 GiB
-    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1], [...name('closestRow'), 0x00, 2], [...name('axpy2'), 0x00, 3]])),
+    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1], [...name('closestRow'), 0x00, 2], [...name('axpy2'), 0x00, 3], [...name('l1Dense'), 0x00, 4]])),
     ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ]);
 }
@@ -228,6 +255,8 @@ export interface SimdKernels {
   closestRow(row: number, inverse: number, scale: number, pairs: number, out: number): void;
   /** See axpy2Body. */
   axpy2(y: number, x1: number, x2: number, a: number, b: number, even: number): void;
+  /** See l1DenseBody. */
+  l1Dense(q: number, memories: number, count: number, dim4: number, rowBytes: number, out: number): void;
   /**
    * Room for arrays of these byte sizes, each 16-aligned, from byte 0 of the memory (earlier views are
    * then invalid: one user at a time). Returns each array's byte offset, or null above
@@ -268,6 +297,7 @@ export function simdKernels(): SimdKernels | null {
     l1Overlaps: exports.l1Overlaps,
     closestRow: exports.closestRow,
     axpy2: exports.axpy2,
+    l1Dense: exports.l1Dense,
     reserve(sizes) {
       const offsets: number[] = [];
       let end = 0;

@@ -29,7 +29,7 @@ const cosine: Similarity = (queries, memories) =>
   tf.tidy(() => tf.matMul(normalizeRows(queries), tf.transpose(normalizeRows(memories.rows))));
 
 /**
- * Exact pairwise l1 distances Σ|ξ_i − q_i|, in one fused JS pass with float64 sums: tfjs would
+ * Exact pairwise l1 distances Σ|ξ_i − q_i|, in one fused pass with float64 sums: tfjs would
  * materialise |q − ξ| for every pair (three passes over Q·M·D values, 2× slower on wasm) and sum
  * in float32. No gradient is needed: l1 only scores retrieval.
  */
@@ -39,90 +39,89 @@ function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Ten
   const q = queries.dataSync() as Float32Array;
   const m = memories.dataSync() as Float32Array;
   const out = new Float32Array(count * memoryCount);
-  const sparse = m.every((v) => v >= 0) ? new SparseQueryL1(m, memoryCount, dim) : null;
+  const scorer = new L1Scorer(m, memoryCount, dim);
   for (let r = 0; r < count; r++) {
     const row = q.subarray(r * dim, (r + 1) * dim);
     const target = out.subarray(r * memoryCount, (r + 1) * memoryCount);
     // the sparse form pays an indirection per entry: worth it for mostly-zero queries only
-    if (!sparse?.tryRow(row, target)) denseL1Row(row, m, memoryCount, dim, target);
+    if (scorer.gather(row)) scorer.sparseRow(target);
+    else scorer.denseRow(row, target);
   }
   return tf.tensor2d(out, [count, memoryCount]);
 }
 
-/** Σ_i |q_i − ξ_i| for one query against every memory, four running sums (they pipeline better than one chain). */
-function denseL1Row(q: Float32Array, m: Float32Array, memoryCount: number, dim: number, out: Float32Array): void {
-  for (let c = 0; c < memoryCount; c++) {
-    const offset = c * dim;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let k = 0;
-    for (; k + 3 < dim; k += 4) {
-      s0 += Math.abs(q[k] - m[offset + k]);
-      s1 += Math.abs(q[k + 1] - m[offset + k + 1]);
-      s2 += Math.abs(q[k + 2] - m[offset + k + 2]);
-      s3 += Math.abs(q[k + 3] - m[offset + k + 3]);
-    }
-    for (; k < dim; k++) s0 += Math.abs(q[k] - m[offset + k]);
-    out[c] = s0 + s1 + (s2 + s3);
-  }
-}
-
 /**
- * For memories ≥ 0 (pixels): |a − b| = a + b − 2·min(a, b), and min(0, b) = 0, so
+ * The l1 scores of one query row against every memory, two ways.
+ *
+ * Dense: Σ_i |q_i − ξ_i| in four running sums (entry i mod 4; they pipeline better than one chain),
+ * (s0 + s1) + (s2 + s3).
+ *
+ * Sparse, for memories ≥ 0 (pixels): |a − b| = a + b − 2·min(a, b), and min(0, b) = 0, so
  * Σ|q − ξ| = Σq + Σξ − 2·Σ_{q_i ≠ 0} min(q_i, ξ_i): a query visits only its non-zero entries (a
  * dropout-corrupted MNIST digit: about one in eight). 2·min(a, b) is taken as a + b − |a − b|:
  * no branch to mispredict. The memories are held transposed (entry-major), so each non-zero entry
- * of a query updates all memories' sums from one contiguous row (in the SIMD kernel, two memories
- * per instruction), where a memory-by-memory pass gathered one scattered value per visit. Each
- * memory's sum still adds its terms in entry order, so the distances are the same numbers.
+ * of a query updates all memories' sums from one contiguous row.
+ *
+ * With the SIMD kernels (src/backend/simd.ts) both loops run there, two sums or two memories per
+ * instruction, on copies in the kernels' memory; each sum adds its terms in the same order as the
+ * JS loops here, which run without them (and do the odd tails), so the distances are the same numbers.
  */
-class SparseQueryL1 {
-  private readonly memorySums: Float64Array;
-  private readonly memoriesT: Float32Array;
+class L1Scorer {
+  private readonly memories: Float32Array;
+  private readonly memoriesT: Float32Array | null;
+  private readonly memorySums: Float64Array | null;
   private readonly overlaps: Float64Array;
   private readonly index: Int32Array;
   private readonly value: Float64Array;
-  /** Byte offsets of the four arrays in the SIMD kernels' memory, when they live there. */
-  private readonly simd: { kernels: SimdKernels; memoriesT: number; overlaps: number; index: number; value: number } | null;
+  private readonly query: Float32Array;
+  private readonly sums: Float64Array;
+  /** Byte offsets of the arrays above in the kernels' memory, when they live there. */
+  private readonly simd: { kernels: SimdKernels; memories: number; memoriesT: number; overlaps: number; index: number; value: number; query: number; sums: number } | null;
+  private nonZero = 0;
+  private querySum = 0;
 
   constructor(
     m: Float32Array,
     private readonly memoryCount: number,
     private readonly dim: number,
   ) {
+    const sparse = m.every((v) => v >= 0);
+    const lengths = { memories: memoryCount * dim, memoriesT: sparse ? memoryCount * dim : 0, overlaps: memoryCount, index: dim, value: dim, query: dim, sums: 4 * memoryCount };
+    const bytes = { memories: 4, memoriesT: 4, overlaps: 8, index: 4, value: 8, query: 4, sums: 8 };
+    const names = Object.keys(lengths) as Array<keyof typeof lengths>;
     const kernels = simdKernels();
-    const place = kernels?.reserve([4 * memoryCount * dim, 8 * memoryCount, 4 * dim, 8 * dim]);
-    if (kernels && place) {
-      const [memoriesT, overlaps, index, value] = place;
-      const buffer = kernels.memory();
-      this.memoriesT = new Float32Array(buffer, memoriesT, memoryCount * dim);
-      this.overlaps = new Float64Array(buffer, overlaps, memoryCount);
-      this.index = new Int32Array(buffer, index, dim);
-      this.value = new Float64Array(buffer, value, dim);
-      this.simd = { kernels, memoriesT, overlaps, index, value };
-    } else {
-      this.memoriesT = new Float32Array(memoryCount * dim);
-      this.overlaps = new Float64Array(memoryCount);
-      this.index = new Int32Array(dim);
-      this.value = new Float64Array(dim);
-      this.simd = null;
-    }
-    this.memorySums = new Float64Array(memoryCount);
-    for (let c = 0; c < memoryCount; c++) {
-      let sum = 0;
-      for (let k = 0; k < dim; k++) {
-        sum += m[c * dim + k];
-        this.memoriesT[k * memoryCount + c] = m[c * dim + k];
+    const place = kernels?.reserve(names.map((name) => bytes[name] * lengths[name]));
+    const at = (name: keyof typeof lengths) => (place ? place[names.indexOf(name)] : 0);
+    const array = <T>(name: keyof typeof lengths, make: (buffer: ArrayBuffer, offset: number, length: number) => T, own: (length: number) => T) =>
+      kernels && place ? make(kernels.memory(), at(name), lengths[name]) : own(lengths[name]);
+    const f32 = (name: keyof typeof lengths) => array(name, (b, o, l) => new Float32Array(b, o, l), (l) => new Float32Array(l));
+    const f64 = (name: keyof typeof lengths) => array(name, (b, o, l) => new Float64Array(b, o, l), (l) => new Float64Array(l));
+    this.memories = kernels && place ? f32('memories') : m;
+    this.memoriesT = sparse ? f32('memoriesT') : null;
+    this.overlaps = f64('overlaps');
+    this.index = array('index', (b, o, l) => new Int32Array(b, o, l), (l) => new Int32Array(l));
+    this.value = f64('value');
+    this.query = f32('query');
+    this.sums = f64('sums');
+    this.simd = kernels && place ? { kernels, memories: at('memories'), memoriesT: at('memoriesT'), overlaps: at('overlaps'), index: at('index'), value: at('value'), query: at('query'), sums: at('sums') } : null;
+    if (this.simd) this.memories.set(m);
+    this.memorySums = sparse ? new Float64Array(memoryCount) : null;
+    if (this.memoriesT && this.memorySums) {
+      for (let c = 0; c < memoryCount; c++) {
+        let sum = 0;
+        for (let k = 0; k < dim; k++) {
+          sum += m[c * dim + k];
+          this.memoriesT[k * memoryCount + c] = m[c * dim + k];
+        }
+        this.memorySums[c] = sum;
       }
-      this.memorySums[c] = sum;
     }
   }
 
-  /** Writes the row's distances and returns true when at most a quarter of the query is non-zero. */
-  tryRow(q: Float32Array, out: Float32Array): boolean {
-    const { memoriesT, memoryCount, dim, index, value, overlaps, simd } = this;
+  /** Takes in a query's non-zero entries for sparseRow; false when the memories have negative entries or more than a quarter of the query is non-zero. */
+  gather(q: Float32Array): boolean {
+    if (!this.memoriesT) return false;
+    const { dim, index, value } = this;
     let nonZero = 0;
     let querySum = 0;
     for (let k = 0; k < dim; k++) {
@@ -132,6 +131,16 @@ class SparseQueryL1 {
       value[nonZero++] = q[k];
       querySum += q[k];
     }
+    this.nonZero = nonZero;
+    this.querySum = querySum;
+    return true;
+  }
+
+  /** The distances of the query gathered last. */
+  sparseRow(out: Float32Array): void {
+    const { memoryCount, index, value, overlaps, simd, nonZero, querySum } = this;
+    const memoriesT = this.memoriesT!;
+    const memorySums = this.memorySums!;
     overlaps.fill(0);
     // the kernel takes the memories two at a time; this loop an odd last one (or all, without it)
     const even = simd ? memoryCount - (memoryCount % 2) : 0;
@@ -144,8 +153,31 @@ class SparseQueryL1 {
         overlaps[c] += a + b - Math.abs(a - b);
       }
     }
-    for (let c = 0; c < memoryCount; c++) out[c] = querySum + this.memorySums[c] - overlaps[c];
-    return true;
+    for (let c = 0; c < memoryCount; c++) out[c] = querySum + memorySums[c] - overlaps[c];
+  }
+
+  /** Σ_i |q_i − ξ_i| for one query against every memory. */
+  denseRow(q: Float32Array, out: Float32Array): void {
+    const { memories: m, memoryCount, dim, simd, sums } = this;
+    // the kernel does the whole groups of four entries; this loop the rest (or all, without it)
+    const whole = simd ? dim - (dim % 4) : 0;
+    if (simd) {
+      this.query.set(q);
+      simd.kernels.l1Dense(simd.query, simd.memories, memoryCount, whole, 4 * dim, simd.sums);
+    }
+    for (let c = 0; c < memoryCount; c++) {
+      const offset = c * dim;
+      let [s0, s1, s2, s3] = simd ? [sums[4 * c], sums[4 * c + 1], sums[4 * c + 2], sums[4 * c + 3]] : [0, 0, 0, 0];
+      let k = whole;
+      for (; k + 3 < dim; k += 4) {
+        s0 += Math.abs(q[k] - m[offset + k]);
+        s1 += Math.abs(q[k + 1] - m[offset + k + 1]);
+        s2 += Math.abs(q[k + 2] - m[offset + k + 2]);
+        s3 += Math.abs(q[k + 3] - m[offset + k + 3]);
+      }
+      for (; k < dim; k++) s0 += Math.abs(q[k] - m[offset + k]);
+      out[c] = s0 + s1 + (s2 + s3);
+    }
   }
 }
 
