@@ -321,3 +321,33 @@ export function simdKernels(): SimdKernels | null {
 
 /** The module's bytes (for the test that they validate). */
 export const simdModuleBytes = moduleBytes;
+
+type ElementKind = 'f32' | 'f64' | 'i32';
+/** Named arrays to place: element kind and length of each. */
+export type ArrayLayout = Record<string, readonly [ElementKind, number]>;
+type ViewOf<K extends ElementKind> = K extends 'f32' ? Float32Array : K extends 'i32' ? Int32Array : Float64Array;
+
+/** A layout's arrays in the kernels' memory: views to read and write, byte offsets to hand the kernels. */
+export interface PlacedArrays<L extends ArrayLayout> {
+  views: { [Name in keyof L]: ViewOf<L[Name][0]> };
+  offsets: { [Name in keyof L]: number };
+}
+
+const BYTES: Record<ElementKind, number> = { f32: 4, f64: 8, i32: 4 };
+const VIEWS = { f32: Float32Array, f64: Float64Array, i32: Int32Array };
+
+/** Reserves the layout's arrays (see `reserve`: one user at a time); null when there is no room. */
+export function placeArrays<L extends ArrayLayout>(kernels: SimdKernels, layout: L): PlacedArrays<L> | null {
+  const names = Object.keys(layout) as Array<keyof L & string>;
+  const place = kernels.reserve(names.map((name) => BYTES[layout[name][0]] * layout[name][1]));
+  if (!place) return null;
+  const buffer = kernels.memory();
+  const views = {} as Record<string, Float32Array | Float64Array | Int32Array>;
+  const offsets = {} as Record<string, number>;
+  names.forEach((name, k) => {
+    const [kind, length] = layout[name];
+    offsets[name] = place[k];
+    views[name] = new VIEWS[kind](buffer, place[k], length);
+  });
+  return { views, offsets } as PlacedArrays<L>;
+}

@@ -11,7 +11,7 @@
  * no longer carries one float32 GEMM rounding per step.
  */
 import { UNIFORMITY_T } from './losses.ts';
-import { simdKernels, type SimdKernels } from '../backend/simd.ts';
+import { placeArrays, simdKernels, type PlacedArrays, type SimdKernels } from '../backend/simd.ts';
 
 export interface MaxLossSgdInput {
   /** X Xᵀ of the n training rows (n × n, row-major). */
@@ -144,38 +144,31 @@ class ActiveRows {
   }
 }
 
-/** What the steps read and write: in the SIMD kernels' memory when there is room, else JS arrays (K and G as given). */
-interface StepArrays {
-  kernel: Float64Array;
-  gram: Float64Array;
-  u: Float64Array;
-  v: Float64Array;
-  inverseNorms: Float64Array;
-  gi: Float64Array;
-  gj: Float64Array;
-  /** n × D slots for the tracked rows' features (kernels only). */
-  features: Float64Array;
-  /** closestRow's result (kernels only). */
-  out: Float64Array;
-  /** The same arrays' byte offsets in the kernels' memory. */
-  simd: { kernels: SimdKernels; kernel: number; gram: number; u: number; v: number; inverseNorms: number; gi: number; gj: number; features: number; out: number } | null;
+/** What the steps read and write, by name (f64 arrays). */
+function stepLayout(n: number, dim: number) {
+  return { kernel: ['f64', n * n], gram: ['f64', n * n], u: ['f64', n], v: ['f64', n], inverseNorms: ['f64', n], gi: ['f64', dim], gj: ['f64', dim], features: ['f64', n * dim], out: ['f64', 4] } as const;
 }
+type StepLayout = ReturnType<typeof stepLayout>;
+
+/**
+ * The step arrays: in the SIMD kernels' memory when there is room (with their byte offsets there:
+ * `features` holds the tracked rows' features, `out` closestRow's result), else JS arrays with K
+ * and G as given.
+ */
+type StepArrays = PlacedArrays<StepLayout>['views'] & { simd: ({ kernels: SimdKernels } & PlacedArrays<StepLayout>['offsets']) | null };
 
 function stepArrays(input: MaxLossSgdInput): StepArrays {
-  const { n, featureDim: dim } = input;
-  const lengths = { kernel: n * n, gram: n * n, u: n, v: n, inverseNorms: n, gi: dim, gj: dim, features: n * dim, out: 4 };
-  const names = Object.keys(lengths) as Array<keyof typeof lengths>;
+  const layout = stepLayout(input.n, input.featureDim);
   const kernels = simdKernels();
-  const place = kernels?.reserve(names.map((name) => 8 * lengths[name]));
-  if (!kernels || !place) {
-    const own = (name: keyof typeof lengths) => new Float64Array(name === 'features' || name === 'out' ? 0 : lengths[name]);
-    return { kernel: input.kernel, gram: input.gram, u: own('u'), v: own('v'), inverseNorms: own('inverseNorms'), gi: own('gi'), gj: own('gj'), features: own('features'), out: own('out'), simd: null };
+  const placed = kernels ? placeArrays(kernels, layout) : null;
+  if (!kernels || !placed) {
+    const own = (name: 'u' | 'v' | 'inverseNorms' | 'gi' | 'gj') => new Float64Array(layout[name][1]);
+    const none = new Float64Array(0);
+    return { kernel: input.kernel, gram: input.gram, u: own('u'), v: own('v'), inverseNorms: own('inverseNorms'), gi: own('gi'), gj: own('gj'), features: none, out: none, simd: null };
   }
-  const offsets = Object.fromEntries(names.map((name, k) => [name, place[k]])) as Record<keyof typeof lengths, number>;
-  const views = Object.fromEntries(names.map((name) => [name, new Float64Array(kernels.memory(), offsets[name], lengths[name])])) as Record<keyof typeof lengths, Float64Array>;
-  views.kernel.set(input.kernel);
-  views.gram.set(input.gram);
-  return { ...views, simd: { kernels, ...offsets } };
+  placed.views.kernel.set(input.kernel);
+  placed.views.gram.set(input.gram);
+  return { ...placed.views, simd: { kernels, ...placed.offsets } };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { tf } from '../backend/tf.ts';
 import type { SimilarityName } from '../config/schema.ts';
 import { normalizeRows } from '../backend/ops.ts';
-import { simdKernels, type SimdKernels } from '../backend/simd.ts';
+import { placeArrays, simdKernels, type PlacedArrays, type SimdKernels } from '../backend/simd.ts';
 import { applySimilarityPlugin, type PluginSet } from '../plugins/contract.ts';
 
 export interface MemoryFeatures {
@@ -66,17 +66,26 @@ function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Ten
  * instruction, on copies in the kernels' memory; each sum adds its terms in the same order as the
  * JS loops here, which run without them (and do the odd tails), so the distances are the same numbers.
  */
+/** The arrays of an L1Scorer, by name (memoriesT only for memories ≥ 0). */
+function l1Layout(memoryCount: number, dim: number, sparse: boolean) {
+  return {
+    memories: ['f32', memoryCount * dim],
+    memoriesT: ['f32', sparse ? memoryCount * dim : 0],
+    overlaps: ['f64', memoryCount],
+    index: ['i32', dim],
+    value: ['f64', dim],
+    query: ['f32', dim],
+    sums: ['f64', 4 * memoryCount],
+  } as const;
+}
+type L1Layout = ReturnType<typeof l1Layout>;
+
 class L1Scorer {
-  private readonly memories: Float32Array;
-  private readonly memoriesT: Float32Array | null;
-  private readonly memorySums: Float64Array | null;
-  private readonly overlaps: Float64Array;
-  private readonly index: Int32Array;
-  private readonly value: Float64Array;
-  private readonly query: Float32Array;
-  private readonly sums: Float64Array;
-  /** Byte offsets of the arrays above in the kernels' memory, when they live there. */
-  private readonly simd: { kernels: SimdKernels; memories: number; memoriesT: number; overlaps: number; index: number; value: number; query: number; sums: number } | null;
+  private readonly arrays: PlacedArrays<L1Layout>['views'];
+  /** Byte offsets of the arrays in the kernels' memory, when they live there. */
+  private readonly simd: ({ kernels: SimdKernels } & PlacedArrays<L1Layout>['offsets']) | null;
+  private readonly sparse: boolean;
+  private readonly memorySums: Float64Array;
   private nonZero = 0;
   private querySum = 0;
 
@@ -85,33 +94,29 @@ class L1Scorer {
     private readonly memoryCount: number,
     private readonly dim: number,
   ) {
-    const sparse = m.every((v) => v >= 0);
-    const lengths = { memories: memoryCount * dim, memoriesT: sparse ? memoryCount * dim : 0, overlaps: memoryCount, index: dim, value: dim, query: dim, sums: 4 * memoryCount };
-    const bytes = { memories: 4, memoriesT: 4, overlaps: 8, index: 4, value: 8, query: 4, sums: 8 };
-    const names = Object.keys(lengths) as Array<keyof typeof lengths>;
+    this.sparse = m.every((v) => v >= 0);
+    const layout = l1Layout(memoryCount, dim, this.sparse);
     const kernels = simdKernels();
-    const place = kernels?.reserve(names.map((name) => bytes[name] * lengths[name]));
-    const at = (name: keyof typeof lengths) => (place ? place[names.indexOf(name)] : 0);
-    const array = <T>(name: keyof typeof lengths, make: (buffer: ArrayBuffer, offset: number, length: number) => T, own: (length: number) => T) =>
-      kernels && place ? make(kernels.memory(), at(name), lengths[name]) : own(lengths[name]);
-    const f32 = (name: keyof typeof lengths) => array(name, (b, o, l) => new Float32Array(b, o, l), (l) => new Float32Array(l));
-    const f64 = (name: keyof typeof lengths) => array(name, (b, o, l) => new Float64Array(b, o, l), (l) => new Float64Array(l));
-    this.memories = kernels && place ? f32('memories') : m;
-    this.memoriesT = sparse ? f32('memoriesT') : null;
-    this.overlaps = f64('overlaps');
-    this.index = array('index', (b, o, l) => new Int32Array(b, o, l), (l) => new Int32Array(l));
-    this.value = f64('value');
-    this.query = f32('query');
-    this.sums = f64('sums');
-    this.simd = kernels && place ? { kernels, memories: at('memories'), memoriesT: at('memoriesT'), overlaps: at('overlaps'), index: at('index'), value: at('value'), query: at('query'), sums: at('sums') } : null;
-    if (this.simd) this.memories.set(m);
-    this.memorySums = sparse ? new Float64Array(memoryCount) : null;
-    if (this.memoriesT && this.memorySums) {
+    const placed = kernels ? placeArrays(kernels, layout) : null;
+    if (kernels && placed) {
+      this.arrays = placed.views;
+      this.arrays.memories.set(m);
+      this.simd = { kernels, ...placed.offsets };
+    } else {
+      // the JS loops read the memories as given and need no copy of the query nor the kernel's sums
+      const f64 = (name: keyof L1Layout) => new Float64Array(layout[name][1]);
+      const memoriesT = new Float32Array(layout.memoriesT[1]);
+      this.arrays = { memories: m, memoriesT, overlaps: f64('overlaps'), index: new Int32Array(dim), value: f64('value'), query: new Float32Array(0), sums: new Float64Array(0) };
+      this.simd = null;
+    }
+    this.memorySums = new Float64Array(this.sparse ? memoryCount : 0);
+    if (this.sparse) {
+      const { memoriesT } = this.arrays;
       for (let c = 0; c < memoryCount; c++) {
         let sum = 0;
         for (let k = 0; k < dim; k++) {
           sum += m[c * dim + k];
-          this.memoriesT[k * memoryCount + c] = m[c * dim + k];
+          memoriesT[k * memoryCount + c] = m[c * dim + k];
         }
         this.memorySums[c] = sum;
       }
@@ -120,8 +125,9 @@ class L1Scorer {
 
   /** Takes in a query's non-zero entries for sparseRow; false when the memories have negative entries or more than a quarter of the query is non-zero. */
   gather(q: Float32Array): boolean {
-    if (!this.memoriesT) return false;
-    const { dim, index, value } = this;
+    if (!this.sparse) return false;
+    const { dim } = this;
+    const { index, value } = this.arrays;
     let nonZero = 0;
     let querySum = 0;
     for (let k = 0; k < dim; k++) {
@@ -138,9 +144,8 @@ class L1Scorer {
 
   /** The distances of the query gathered last. */
   sparseRow(out: Float32Array): void {
-    const { memoryCount, index, value, overlaps, simd, nonZero, querySum } = this;
-    const memoriesT = this.memoriesT!;
-    const memorySums = this.memorySums!;
+    const { memoryCount, simd, nonZero, querySum, memorySums } = this;
+    const { memoriesT, index, value, overlaps } = this.arrays;
     overlaps.fill(0);
     // the kernel takes the memories two at a time; this loop an odd last one (or all, without it)
     const even = simd ? memoryCount - (memoryCount % 2) : 0;
@@ -158,11 +163,12 @@ class L1Scorer {
 
   /** Σ_i |q_i − ξ_i| for one query against every memory. */
   denseRow(q: Float32Array, out: Float32Array): void {
-    const { memories: m, memoryCount, dim, simd, sums } = this;
+    const { memoryCount, dim, simd } = this;
+    const { memories: m, sums, query } = this.arrays;
     // the kernel does the whole groups of four entries; this loop the rest (or all, without it)
     const whole = simd ? dim - (dim % 4) : 0;
     if (simd) {
-      this.query.set(q);
+      query.set(q);
       simd.kernels.l1Dense(simd.query, simd.memories, memoryCount, whole, 4 * dim, simd.sums);
     }
     for (let c = 0; c < memoryCount; c++) {
