@@ -169,3 +169,14 @@ test('agreement of two runs: largest relative difference per field, median error
   assert.equal(fields[0].field, 'error');
   assert.throws(() => compareRecords(a, b.slice(0, 2)), /no record for U-Hop \| M=10/);
 });
+
+test('workers started before the plan: none for a config the main thread runs alone, the count asked for otherwise', async () => {
+  const { workersToStart } = await import('../src/runs/sweep.ts');
+  const { resolveConfig } = await import('../src/config/parity.ts');
+  const { validateConfig } = await import('../src/config/load.ts');
+  const tiny = resolveConfig(
+    validateConfig({ name: 'tiny', dataset: { name: 'synthetic-sphere', dim: 8, count: 50, seed: 1 }, memories: [5], seeds: 2, models: [{ name: 'softmax' }] }, 'tiny'),
+  );
+  assert.equal(await workersToStart(tiny, { resultsDir: tmpdir() }), 1);
+  assert.equal(await workersToStart(tiny, { resultsDir: tmpdir(), workers: 3 }), 3);
+});

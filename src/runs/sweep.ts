@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { initBackend, type BackendInfo } from '../backend/select.ts';
 import { loadPool } from '../data/registry.ts';
+import { poolShape } from '../data/poolSize.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
 import { expandCells, inShard, type Shard } from './grid.ts';
@@ -114,13 +115,27 @@ export function defaultWorkers(): number {
 }
 
 /**
- * Worker threads started before the plan is made, so that their tfjs and backend start (~0.5 s each)
- * overlaps the main thread's: as many as the run could use; the sweep ends those it does not need.
+ * How many workers to start before the plan is made: the count asked for, else what the cost model
+ * chooses for all the cells (sizes from the data set's spec: nothing is loaded yet). Cached cells
+ * can only lower it; the sweep ends the workers it does not need.
  */
-function startWorkersEarly(requested: number | undefined): Promise<WorkerPool> | null {
-  const most = requested ?? defaultWorkers();
-  if (most < 2) return null;
-  const starting = WorkerPool.start(most);
+export async function workersToStart(config: ResolvedConfig, options: SweepOptions): Promise<number> {
+  if (options.workers !== undefined) return options.workers;
+  const rates = await ratesFor((await initBackend()).label);
+  const shape = poolShape(config.dataset);
+  const testCount = config.queries.from === 'test' ? (shape.testCount ?? undefined) : undefined;
+  const cells = expandCells(config).filter((_, index) => !options.shard || inShard(index, options.shard));
+  return chooseWorkers(undefined, cells.map((cell) => estimateCell(config, cell, shape.dim, rates, testCount)));
+}
+
+/**
+ * Worker threads started before the plan is made, so that their tfjs and backend start (~0.5 s each)
+ * overlaps the main thread's: as many as the run could use, none for a run the main thread does alone
+ * (on 2 cores, two workers starting for nothing slowed a small run's plan by their start-up).
+ */
+function startWorkersEarly(count: number): Promise<WorkerPool> | null {
+  if (count < 2) return null;
+  const starting = WorkerPool.start(count);
   starting.catch(() => {}); // a failed start is reported where the pool is awaited
   return starting;
 }
@@ -128,7 +143,7 @@ function startWorkersEarly(requested: number | undefined): Promise<WorkerPool> |
 export async function runSweep(config: ResolvedConfig, options: SweepOptions): Promise<SweepResult> {
   const { resultsDir, progress = {} } = options;
   removeStaleTemporaries(resultsDir);
-  const early = startWorkersEarly(options.workers);
+  const early = startWorkersEarly(await workersToStart(config, options));
   let plan: SweepPlan;
   try {
     plan = await planSweep(config, resultsDir, options);
