@@ -4,7 +4,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, renderAsync } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
 import { dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
 
@@ -116,7 +116,16 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   return svg;
 }
 
+const PNG_OPTIONS = { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } } as const;
+
 export function svgToPng(svg: string): Uint8Array {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } });
-  return resvg.render().asPng();
+  return new Resvg(svg, PNG_OPTIONS).render().asPng();
+}
+
+/**
+ * The same PNG as svgToPng, rendered on libuv's thread pool: meanwhile the main thread goes on (the
+ * next figure's SVG, the tables), so a run's figures no longer take their PNGs' time one after another.
+ */
+export async function svgToPngInBackground(svg: string): Promise<Uint8Array> {
+  return (await renderAsync(svg, PNG_OPTIONS)).asPng();
 }

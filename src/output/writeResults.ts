@@ -7,7 +7,7 @@ import type { CachedCell, FailedCell } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
-import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPng } from './plot.ts';
+import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPngInBackground } from './plot.ts';
 import { figureCaption, reportHtml, reportMarkdown } from './report.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
@@ -99,11 +99,16 @@ export async function writeResults(
       const what = metric === 'error' ? 'retrieval error' : 'metastable share';
       plots[axisFigureName(metric, axis)] = axisSpec(points, axis, metric, `${config.name}: ${what} vs ${axis.path} (${config.dataset.name})`);
     }
+    // each PNG renders on the thread pool while the next SVG is drawn; its key is placed now, so the
+    // files (and the report's figures) keep the order of the plots
+    const pngs: Array<Promise<void>> = [];
     for (const [name, spec] of Object.entries(plots)) {
       const svg = await renderSvg(spec);
       files[`${name}.svg`] = svg;
-      files[`${name}.png`] = svgToPng(svg);
+      files[`${name}.png`] = new Uint8Array(0);
+      pngs.push(svgToPngInBackground(svg).then((png) => void (files[`${name}.png`] = png)));
     }
+    await Promise.all(pngs);
   }
   if (config.metrics.perQuery) files['queries.csv'] = queriesCsv(cells.flatMap((cell) => cell.queries ?? []));
   if (failed.length) {
