@@ -35,14 +35,12 @@ export async function runCell(
   plugins: PluginSet = noPlugins,
 ): Promise<CellResult> {
   const dim = pool.dim;
-  if (process.env.UHOP_T) console.error(`T runCell start ${Date.now() % 100000}`);
   const balanced = 'balanced' in config.dataset && config.dataset.balanced;
   const indices = selectMemoryIndices(pool, cell.memories, rngFor(cell.seed, 'memory-set'), config.dataset.indices, balanced);
   const memoryRows = gatherRows(pool, indices);
   const chosen = chooseQueries(config, pool, queryPool, indices, memoryRows, cell);
   const queryCount = chosen.rows.length / dim;
   const queryRows = corruptQueries(chosen.rows, dim, config, cell, plugins);
-  if (process.env.UHOP_T) console.error(`T queries made ${Date.now() % 100000}`);
   const memories = tf.tensor2d(memoryRows, [cell.memories, dim]);
   const queries = tf.tensor2d(queryRows, [queryCount, dim]);
   const labels = Int32Array.from(indices, (k) => pool.labels[k]);
@@ -53,7 +51,6 @@ export async function runCell(
   let share: CellShare | null = null;
   try {
     const nearest = nearestMemories(queries, memories);
-    if (process.env.UHOP_T) console.error(`T nearest done ${Date.now() % 100000}`);
     // Δ_min of the memories (an M × M product): made on first need, or while Stage I's blocks are out
     let raw: { deltaMin: number; meanCosine: number } | null = null;
     const rawGeometry = () => (raw ??= pairGeometry(memories));

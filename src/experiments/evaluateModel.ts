@@ -89,7 +89,6 @@ async function settleAll(promises: Array<Promise<void>>): Promise<void> {
  * learned-Φ models' are made, so other workers retrieve in pixels while this one trains Φ.
  */
 export async function evaluateModels(context: CellContext, runner: BlockRunner = localRunner, trainStage?: () => void): Promise<CellResult> {
-  if (process.env.UHOP_T) console.error(`T evaluateModels start ${Date.now() % 100000}`);
   const { config } = context;
   const scales = new Map<string, number>();
   const results = new Map<string, ModelResult>();
@@ -112,14 +111,12 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
   const first = config.models.filter((m) => m.control !== 'temperature-matched');
   if (trainStage) {
     const early = run(withSpecs(first.filter((m) => !m.featureMap)));
-    if (process.env.UHOP_T) console.error(`T early posted ${Date.now() % 100000}`);
     let later: Promise<void>;
     try {
-      const tA = Date.now(); trainStage(); const tB = Date.now();
+      trainStage();
       // the geometry of the spaces these models score in (M × M products the records need), measured
       // here while other workers may run the pixel models' blocks
       for (const model of first) context.spaceFacts(spaceById(spaceIdOf(model, context), context));
-      if (process.env.UHOP_T) console.error(`T ${tA % 100000} ${tB % 100000} stageI ; geometry until ${Date.now() % 100000}`);
       later = run(withSpecs(first.filter((m) => m.featureMap)));
     } catch (error) {
       later = Promise.reject(error);

@@ -151,7 +151,6 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     await early?.then((pool) => pool.close(), () => {});
     throw error;
   }
-  if (process.env.UHOP_T) console.error(`T origin ${Math.round(performance.timeOrigin) % 100000} planned ${Date.now() % 100000}`);
   const pending = plan.cells.filter((cell) => !cell.cached);
   const workers = chooseWorkers(options.workers, pending.map((cell) => cell.estimate));
   if (workers < 2) await early?.then((pool) => pool.close(), () => {});
@@ -192,7 +191,6 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
   } else {
     const pool = early ? await early : await WorkerPool.start(workers);
     try {
-      if (process.env.UHOP_T) console.error(`T pool ready ${Date.now() % 100000}`);
       await pool.shrink(workers);
       pool.sharePools();
       await pool.runAll(
@@ -205,7 +203,6 @@ export async function runSweep(config: ResolvedConfig, options: SweepOptions): P
     }
   }
 
-  if (process.env.UHOP_T) console.error(`T cells done ${Date.now() % 100000}`);
   // the plan names each cell: a cached file counts under this config's swept values
   const cells = plan.cells.flatMap((cell) => {
     const read = readCachedCell(resultsDir, cell.key);

@@ -3,8 +3,6 @@
  * its own and other workers' — whenever the main thread hands it one.
  */
 import { parentPort } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 import { adoptPools } from '../data/registry.ts';
 import { initBackend } from '../backend/select.ts';
 import { RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
@@ -31,9 +29,7 @@ let requests = 0;
 const poolRunner: BlockRunner = {
   run: async (jobs, cell) => {
     if (!shouldShare(jobs)) return jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.settings, job.block));
-    if (process.env.UHOP_T) console.error(`T share start ${Date.now() % 100000}`);
     const share = cell.share();
-    if (process.env.UHOP_T) console.error(`T share made ${Date.now() % 100000}`);
     own.set(share.token, cell);
     const request = ++requests;
     const outcomes = new Promise<BlockOutcome[]>((resolve, reject) => waiting.set(request, { resolve, reject }));
@@ -54,15 +50,12 @@ async function runJob({ share, job }: SharedJob): Promise<BlockOutcome> {
     if (!cell) rebuilt.set(share.token, (cell = new RebuiltCell(share, await loadPlugins(share.plugins))));
     inputs = cell.inputs(job.spaceId);
   }
-  const t0 = Date.now(); const r = retrieveBlock(inputs, job.settings, job.block);
-  if (process.env.UHOP_T) console.error(`T ${t0 % 100000} ${Date.now() % 100000} job ${job.spaceId} ${job.block.start} own=${own.has(share.token)} ${require('node:worker_threads').threadId}`);
-  return r;
+  return retrieveBlock(inputs, job.settings, job.block);
 }
 
 port.on('message', async (message: ToWorker) => {
   switch (message.kind) {
     case 'cell': {
-      if (process.env.UHOP_T) console.error(`T cell received ${Date.now() % 100000}`);
       // the task carries the resolved config: the worker loads the same plugin files (checked by their sha256)
       try {
         const plugins = await loadPlugins(message.task.config.plugins);
@@ -100,5 +93,4 @@ port.on('message', async (message: ToWorker) => {
       rebuilt.delete(message.token);
   }
 });
-if (process.env.UHOP_T) console.error(`T worker ready ${Date.now() % 100000}`);
 send({ kind: 'ready', backend });
