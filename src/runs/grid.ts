@@ -30,3 +30,8 @@ export function expandCells(config: ResolvedConfig): CellKey[] {
     ),
   );
 }
+
+/** The cells of one shard (all of them without one), in grid order. */
+export function shardCells(config: ResolvedConfig, shard?: Shard): CellKey[] {
+  return expandCells(config).filter((_, index) => !shard || inShard(index, shard));
+}

@@ -11,7 +11,7 @@ import { loadPool } from '../data/registry.ts';
 import { poolShape } from '../data/poolSize.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
-import { expandCells, inShard, type Shard } from './grid.ts';
+import { shardCells, type Shard } from './grid.ts';
 
 export { parseShard, type Shard } from './grid.ts';
 import { cellKey } from './cellKey.ts';
@@ -92,21 +92,19 @@ export async function planSweep(
   const identity = testSplit ? { ...data, sha256: `${data.sha256}+${testSplit.sha256}` } : data;
   const rates = await ratesFor(backend.label);
   const models = config.models.map((model) => model.name);
-  const cells = expandCells(config)
-    .filter((_, index) => !shard || inShard(index, shard))
-    .map((cell) => {
-      const key = cellKey(cellConfig(config, cell.sweep ?? {}), cell, identity, backend.identity);
-      const stored = force ? null : readCachedCell(resultsDir, key, models);
-      const failed = readFailedCell(resultsDir, key);
-      return {
-        ...cell,
-        key,
-        cached: stored?.kind === 'ok',
-        failedBefore: failed.kind === 'ok' ? failed.cell.error : null,
-        damaged: stored?.kind === 'damaged' ? `${stored.path}: ${stored.problem}` : null,
-        estimate: estimateCell(config, cell, data.dim, rates, testSplit?.count),
-      };
-    });
+  const cells = shardCells(config, shard).map((cell) => {
+    const key = cellKey(cellConfig(config, cell.sweep ?? {}), cell, identity, backend.identity);
+    const stored = force ? null : readCachedCell(resultsDir, key, models);
+    const failed = readFailedCell(resultsDir, key);
+    return {
+      ...cell,
+      key,
+      cached: stored?.kind === 'ok',
+      failedBefore: failed.kind === 'ok' ? failed.cell.error : null,
+      damaged: stored?.kind === 'damaged' ? `${stored.path}: ${stored.problem}` : null,
+      estimate: estimateCell(config, cell, data.dim, rates, testSplit?.count),
+    };
+  });
   return { cells, data, backend };
 }
 
@@ -124,8 +122,7 @@ export async function workersToStart(config: ResolvedConfig, options: SweepOptio
   const rates = await ratesFor((await initBackend()).label);
   const shape = poolShape(config.dataset);
   const testCount = config.queries.from === 'test' ? (shape.testCount ?? undefined) : undefined;
-  const cells = expandCells(config).filter((_, index) => !options.shard || inShard(index, options.shard));
-  return chooseWorkers(undefined, cells.map((cell) => estimateCell(config, cell, shape.dim, rates, testCount)));
+  return chooseWorkers(undefined, shardCells(config, options.shard).map((cell) => estimateCell(config, cell, shape.dim, rates, testCount)));
 }
 
 /**
