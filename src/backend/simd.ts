@@ -1,14 +1,14 @@
 /**
  * Float64 inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost: the
  * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, and the l1 scores
- * (sparse and dense queries). Each lane does the
- * JavaScript loop's own operations in its order (f64x2 add, sub, mul, abs are IEEE per lane, and
- * nothing is fused), so the results are the same bits; the tests hold both loops side by side.
+ * (sparse and dense queries). Each lane does the JavaScript loop's own operations in its order
+ * (f64x2 add, sub, mul, abs are IEEE per lane, and nothing is fused), so the results are the same
+ * bits; the tests hold both loops side by side.
  * The module is a few hundred bytes assembled here, so there is no build step and no binary file.
  * Where WebAssembly SIMD is missing, `simdKernels()` is null and the callers keep their loops.
  */
 
-// --- a minimal WebAssembly binary writer (only what the two kernels use) ---
+// --- a minimal WebAssembly binary writer (only what the kernels below use) ---
 
 function uleb(value: number): number[] {
   const out: number[] = [];
