@@ -50,6 +50,20 @@ function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Ten
   return tf.tensor2d(out, [count, memoryCount]);
 }
 
+/** The arrays of an L1Scorer, by name (memoriesT only for memories ≥ 0). */
+function l1Layout(memoryCount: number, dim: number, sparse: boolean) {
+  return {
+    memories: ['f32', memoryCount * dim],
+    memoriesT: ['f32', sparse ? memoryCount * dim : 0],
+    overlaps: ['f64', memoryCount],
+    index: ['i32', dim],
+    value: ['f64', dim],
+    query: ['f32', dim],
+    sums: ['f64', 4 * memoryCount],
+  } as const;
+}
+type L1Layout = ReturnType<typeof l1Layout>;
+
 /**
  * The l1 scores of one query row against every memory, two ways.
  *
@@ -66,20 +80,6 @@ function manhattanDistances(queries: tf.Tensor2D, memories: tf.Tensor2D): tf.Ten
  * instruction, on copies in the kernels' memory; each sum adds its terms in the same order as the
  * JS loops here, which run without them (and do the odd tails), so the distances are the same numbers.
  */
-/** The arrays of an L1Scorer, by name (memoriesT only for memories ≥ 0). */
-function l1Layout(memoryCount: number, dim: number, sparse: boolean) {
-  return {
-    memories: ['f32', memoryCount * dim],
-    memoriesT: ['f32', sparse ? memoryCount * dim : 0],
-    overlaps: ['f64', memoryCount],
-    index: ['i32', dim],
-    value: ['f64', dim],
-    query: ['f32', dim],
-    sums: ['f64', 4 * memoryCount],
-  } as const;
-}
-type L1Layout = ReturnType<typeof l1Layout>;
-
 class L1Scorer {
   private readonly arrays: PlacedArrays<L1Layout>['views'];
   /** Byte offsets of the arrays in the kernels' memory, when they live there. */
