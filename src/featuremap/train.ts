@@ -8,6 +8,7 @@ import { tf } from '../backend/tf.ts';
 import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
+import { peekValues } from '../backend/heap.ts';
 import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 import { tiledObjective } from './tiledLoss.ts';
@@ -152,8 +153,9 @@ export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'los
 function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: TrainingObjective, options: StageIOptions): StageIResult {
   const [n, rows] = train.shape;
   const featureDim = initialWeightsT.shape[1];
-  const x = new Float64Array(train.dataSync() as Float32Array);
-  const w0 = new Float64Array(initialWeightsT.dataSync() as Float32Array);
+  // widened straight from the tensors' values: no float32 copy on the way
+  const x = new Float64Array(peekValues(train));
+  const w0 = new Float64Array(peekValues(initialWeightsT));
   const features = gemm64(x, w0, n, rows, featureDim);
   const { coefficients, losses } = trainMaxLossSgd({
     kernel: gemm64(x, x, n, rows, n, false, true),

@@ -4,6 +4,7 @@
  * the retrieval converged.
  */
 import { tf } from '../backend/tf.ts';
+import { peekValues } from '../backend/heap.ts';
 import { nearestMemories } from './diagnostics.ts';
 
 /** Largest size with its own histogram bucket; larger sizes share the last one. */
@@ -49,7 +50,8 @@ export function convergence(
 ): Convergence {
   const dim = states.shape[1];
   const nearest = nearestMemories(states, memories);
-  const stateValues = states.dataSync();
+  // read in place: no tfjs op runs while the loop reads it
+  const stateValues = peekValues(states);
   let target = 0;
   let other = 0;
   nearest.forEach((memory, q) => {
