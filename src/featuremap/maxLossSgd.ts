@@ -23,8 +23,8 @@ export interface MaxLossSgdInput {
   n: number;
   featureDim: number;
   epochs: number;
-  /** Learning rate of step t (0-based). */
-  learningRate: (step: number) => number;
+  /** Learning rate of each step t (0-based), at least `epochs` of them: numbers, not a callback, so the step loop sees the same kind of argument in every cell. */
+  learningRates: Float64Array;
   /** Stop after `patience` steps without the loss falling by more than minDelta. */
   plateau: { patience: number; minDelta: number } | null;
 }
@@ -155,7 +155,24 @@ type StepLayout = ReturnType<typeof stepLayout>;
  * `features` holds the tracked rows' features, `out` closestRow's result), else JS arrays with K
  * and G as given.
  */
-type StepArrays = PlacedArrays<StepLayout>['views'] & { simd: ({ kernels: SimdKernels } & PlacedArrays<StepLayout>['offsets']) | null };
+type StepViews = PlacedArrays<StepLayout>['views'];
+type StepOffsets = PlacedArrays<StepLayout>['offsets'];
+type StepArrays = StepViews & { simd: ({ kernels: SimdKernels } & StepOffsets) | null };
+
+/**
+ * Built field by field in one literal (not spread from the layout's objects): a spread gave each
+ * cell's arrays a map of their own, and the step functions were deoptimised and recompiled in every
+ * cell (1 s of background compiles, and unoptimised loops meanwhile, in a configs/mnist.json run).
+ */
+function stepArraysOf(views: StepViews, simd: StepArrays['simd']): StepArrays {
+  const { kernel, gram, u, v, inverseNorms, gi, gj, features, out } = views;
+  return { kernel, gram, u, v, inverseNorms, gi, gj, features, out, simd };
+}
+
+function stepOffsetsOf(kernels: SimdKernels, offsets: StepOffsets): NonNullable<StepArrays['simd']> {
+  const { kernel, gram, u, v, inverseNorms, gi, gj, features, out } = offsets;
+  return { kernels, kernel, gram, u, v, inverseNorms, gi, gj, features, out };
+}
 
 function stepArrays(input: MaxLossSgdInput): StepArrays {
   const layout = stepLayout(input.n, input.featureDim);
@@ -164,11 +181,12 @@ function stepArrays(input: MaxLossSgdInput): StepArrays {
   if (!kernels || !placed) {
     const own = (name: 'u' | 'v' | 'inverseNorms' | 'gi' | 'gj') => new Float64Array(layout[name][1]);
     const none = new Float64Array(0);
-    return { kernel: input.kernel, gram: input.gram, u: own('u'), v: own('v'), inverseNorms: own('inverseNorms'), gi: own('gi'), gj: own('gj'), features: none, out: none, simd: null };
+    const views = { kernel: input.kernel, gram: input.gram, u: own('u'), v: own('v'), inverseNorms: own('inverseNorms'), gi: own('gi'), gj: own('gj'), features: none, out: none };
+    return stepArraysOf(views, null);
   }
   placed.views.kernel.set(input.kernel);
   placed.views.gram.set(input.gram);
-  return { ...placed.views, simd: { kernels, ...placed.offsets } };
+  return stepArraysOf(placed.views, stepOffsetsOf(kernels, placed.offsets));
 }
 
 /**
@@ -205,7 +223,7 @@ export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
     losses.push(loss);
     if (!Number.isFinite(loss)) break;
     // g_i = lr·2t·(û_j − c·û_i)/‖f_i‖ = α_i f_j + β_i f_i, and symmetrically for j
-    const factor = input.learningRate(step) * 2 * UNIFORMITY_T;
+    const factor = input.learningRates[step] * 2 * UNIFORMITY_T;
     const ni = inverseNorms[i];
     const nj = inverseNorms[j];
     const [alphaI, betaI] = [factor * ni * nj, -factor * cosine * ni * ni];

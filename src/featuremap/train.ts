@@ -73,6 +73,17 @@ export function learningRateAt(step: number, options: Pick<StageIOptions, 'lr' |
   return lr;
 }
 
+/** learningRateAt(t) for t = 0 … steps − 1, each from the one before by the same division (the same numbers). */
+export function learningRates(steps: number, options: Pick<StageIOptions, 'lr' | 'lrSchedule'>): Float64Array {
+  const rates = new Float64Array(steps);
+  let lr = options.lr;
+  for (let t = 0; t < steps; t++) {
+    rates[t] = lr;
+    if (options.lrSchedule === 'inverse-sqrt-factorial') lr /= Math.sqrt(t + 1);
+  }
+  return rates;
+}
+
 /** W's rows (Wᵀ's columns) scaled to unit norm; a bias row is kept as it is. */
 function projectRows(weightsT: tf.Tensor2D, bias: boolean): tf.Tensor2D {
   return tf.tidy(() => {
@@ -145,6 +156,16 @@ export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'los
 }
 
 /**
+ * a − b, each difference rounded to float32. A loop of its own: in the trainer, the loop got the
+ * trainer optimised, and each cell's options object (a map of its own) deoptimised it again.
+ */
+function differenceToFloat32(a: Float64Array, b: Float64Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let index = 0; index < a.length; index++) out[index] = a[index] - b[index];
+  return out;
+}
+
+/**
  * K = X Xᵀ, F₀ = X W₀ᵀ and G₀ = F₀ F₀ᵀ in float64 from the float32 inputs, the SGD steps in float64,
  * then Wᵀ = W₀ᵀ − Xᵀ C rounded once to float32. Nothing on the way goes through a float32 matMul,
  * so the closest pair chosen at each step (near-ties are the norm once the max loss has spread
@@ -164,12 +185,10 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
     n,
     featureDim,
     epochs: options.epochs,
-    learningRate: (step) => learningRateAt(step, options),
+    learningRates: learningRates(options.epochs, options),
     plateau: options.plateau,
   });
-  const change = gemm64(x, coefficients, rows, n, featureDim, true);
-  for (let index = 0; index < change.length; index++) change[index] = w0[index] - change[index];
-  const weightsT = tf.tensor2d(new Float32Array(change), [rows, featureDim]);
+  const weightsT = tf.tensor2d(differenceToFloat32(w0, gemm64(x, coefficients, rows, n, featureDim, true)), [rows, featureDim]);
   // the max loss is 2t(cos_max − 1): Δ_min = 1 − cos_max of each step comes with it; the last is measured
   const checkpoints: StageICheckpoint[] = [];
   if (options.curve) {
