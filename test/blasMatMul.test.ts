@@ -126,6 +126,9 @@ test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all 
         const product = gemm64(a, b, m, k, n, transposeA, transposeB);
         const expected = naiveProduct(a, b, m, k, n, transposeA, transposeB);
         product.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-12, `blas=${useBlas} ${transposeA}/${transposeB}[${i}]`));
+        // into a given array full of NaN (a reused scratch slot): overwritten, the same product
+        const into = gemm64(a, b, m, k, n, transposeA, transposeB, new Float64Array(m * n).fill(Number.NaN));
+        assert.deepEqual(Array.from(into), Array.from(product), `blas=${useBlas} ${transposeA}/${transposeB} into`);
       }
     }
     const odd = gemm64(a.subarray(0, 5 * k), b, 5, k, n);
@@ -133,6 +136,7 @@ test('float64 products (Stage I): JS loop and cblas_dgemm = the definition, all 
     odd.forEach((value, i) => assert.ok(Math.abs(value - oddExpected[i]) < 1e-12, `odd m [${i}]`));
     assert.equal(gemm64(new Float64Array(0), new Float64Array(0), 0, 3, 0).length, 0);
     assert.deepEqual(Array.from(gemm64(new Float64Array(0), new Float64Array(0), 2, 0, 2)), [0, 0, 0, 0]);
+    assert.deepEqual(Array.from(gemm64(new Float64Array(0), new Float64Array(0), 2, 0, 2, false, false, new Float64Array(4).fill(5))), [0, 0, 0, 0]);
   }
   setBlasMatMul(true);
 });

@@ -15,15 +15,20 @@ function transposed(a: Float64Array, m: number, k: number): Float64Array {
 
 /**
  * Row-major C (m × n) = op(A) · op(B) with op(A) m × k and op(B) k × n; a transposed factor is
- * given as stored (A as k × m, B as n × k).
+ * given as stored (A as k × m, B as n × k). C is written into `out` when given (m·n long, any
+ * contents: all of it is overwritten), else into a new array.
  */
-export function gemm64(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transposeA = false, transposeB = false): Float64Array {
-  const c = new Float64Array(m * n);
+export function gemm64(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transposeA = false, transposeB = false, out?: Float64Array): Float64Array {
+  if (out && out.length !== m * n) throw new Error(`gemm64: out holds ${out.length} values, C has ${m * n}`);
+  const c = out ?? new Float64Array(m * n);
   const dgemm = blasInUse()?.dgemm;
-  if (dgemm) {
-    if (m > 0 && n > 0 && k > 0) dgemm(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, c, n);
+  if (dgemm && m > 0 && n > 0 && k > 0) {
+    // beta = 0: C is set, never read
+    dgemm(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, c, n);
     return c;
   }
+  if (out) c.fill(0);
+  if (dgemm) return c;
   const left = transposeA ? transposed(a, k, m) : a;
   const right = transposeB ? transposed(b, n, k) : b;
   // zero rows of B (Stage I's Xᵀ C: C is zero but for the rows that were ever in a closest pair) are skipped

@@ -1,5 +1,6 @@
 /** Initial weights of the linear feature map Φ(x) = Wx (+ b), W ∈ R^{D_Φ × d}. */
-import { normalArray, type Rng } from '../random/prng.ts';
+import { fillNormal, type Rng } from '../random/prng.ts';
+import { scratchFloat32 } from '../backend/scratch.ts';
 
 export interface InitOptions {
   /** normal: N(0, std²) (U-Hop: torch.randn); kaiming-normal: N(0, 2/d) (U-Hop+: kaiming_normal_, relu gain). */
@@ -15,7 +16,8 @@ export interface InitOptions {
  */
 export function initialWeightsT(inputDim: number, featureDim: number, options: InitOptions, rng: Rng): Float32Array {
   const std = options.init === 'kaiming-normal' ? Math.sqrt(2 / inputDim) : options.initStd;
-  const w = normalArray(rng, featureDim * inputDim, std);
+  // W itself is only read by the transpose: a scratch slot, not a fresh buffer per cell
+  const w = fillNormal(rng, scratchFloat32('phi-init/w', featureDim * inputDim), std);
   const rows = options.bias ? inputDim + 1 : inputDim;
   const wT = new Float32Array(rows * featureDim);
   transposeInto(w, featureDim, inputDim, wT);

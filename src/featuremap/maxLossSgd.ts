@@ -12,6 +12,7 @@
  */
 import { UNIFORMITY_T } from './losses.ts';
 import { placeArrays, simdKernels, type PlacedArrays, type SimdKernels } from '../backend/simd.ts';
+import { scratchFloat64 } from '../backend/scratch.ts';
 
 export interface MaxLossSgdInput {
   /** X Xᵀ of the n training rows (n × n, row-major). */
@@ -30,7 +31,7 @@ export interface MaxLossSgdInput {
 }
 
 export interface MaxLossSgdResult {
-  /** C (n × D): Wᵀ = W₀ᵀ − Xᵀ C. */
+  /** C (n × D): Wᵀ = W₀ᵀ − Xᵀ C; in a scratch slot of the thread, valid until the next run. */
   coefficients: Float64Array;
   /** Loss of each step before its update. */
   losses: number[];
@@ -136,9 +137,9 @@ class ActiveRows {
     }
   }
 
-  /** C as a dense n × D matrix. */
+  /** C as a dense n × D matrix (in a scratch slot: see MaxLossSgdResult). */
   dense(): Float64Array {
-    const out = new Float64Array(this.n * this.dim);
+    const out = scratchFloat64('max-loss/coefficients', this.n * this.dim, true);
     for (const [r, { coefficient }] of this.tracked) out.set(coefficient, r * this.dim);
     return out;
   }

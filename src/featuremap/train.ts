@@ -9,6 +9,7 @@ import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
 import { peekValues } from '../backend/heap.ts';
+import { scratchFloat64 } from '../backend/scratch.ts';
 import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 import { tiledObjective } from './tiledLoss.ts';
@@ -174,21 +175,25 @@ function differenceToFloat32(a: Float64Array, b: Float64Array): Float32Array {
 function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, full: TrainingObjective, options: StageIOptions): StageIResult {
   const [n, rows] = train.shape;
   const featureDim = initialWeightsT.shape[1];
-  // widened straight from the tensors' values: no float32 copy on the way
-  const x = new Float64Array(peekValues(train));
-  const w0 = new Float64Array(peekValues(initialWeightsT));
-  const features = gemm64(x, w0, n, rows, featureDim);
+  // float64 temporaries in the thread's scratch slots (none outlives this call); the inputs widened
+  // straight from the tensors' values, with no float32 copy on the way
+  const x = scratchFloat64('max-loss/x', n * rows);
+  x.set(peekValues(train));
+  const w0 = scratchFloat64('max-loss/w0', rows * featureDim);
+  w0.set(peekValues(initialWeightsT));
+  const features = gemm64(x, w0, n, rows, featureDim, false, false, scratchFloat64('max-loss/features', n * featureDim));
   const { coefficients, losses } = trainMaxLossSgd({
-    kernel: gemm64(x, x, n, rows, n, false, true),
+    kernel: gemm64(x, x, n, rows, n, false, true, scratchFloat64('max-loss/kernel', n * n)),
     features,
-    gram: gemm64(features, features, n, featureDim, n, false, true),
+    gram: gemm64(features, features, n, featureDim, n, false, true, scratchFloat64('max-loss/gram', n * n)),
     n,
     featureDim,
     epochs: options.epochs,
     learningRates: learningRates(options.epochs, options),
     plateau: options.plateau,
   });
-  const weightsT = tf.tensor2d(differenceToFloat32(w0, gemm64(x, coefficients, rows, n, featureDim, true)), [rows, featureDim]);
+  const change = gemm64(x, coefficients, rows, n, featureDim, true, false, scratchFloat64('max-loss/change', rows * featureDim));
+  const weightsT = tf.tensor2d(differenceToFloat32(w0, change), [rows, featureDim]);
   // the max loss is 2t(cos_max − 1): Δ_min = 1 − cos_max of each step comes with it; the last is measured
   const checkpoints: StageICheckpoint[] = [];
   if (options.curve) {

@@ -64,7 +64,12 @@ export function rngFor(...parts: Array<string | number>): Rng {
 
 /** Standard normal draws (Box–Muller), `count` of them, as float32. */
 export function normalArray(rng: Rng, count: number, std = 1): Float32Array {
-  const out = new Float32Array(count);
+  return fillNormal(rng, new Float32Array(count), std);
+}
+
+/** normalArray's draws written into `out` (all of it), which is returned. */
+export function fillNormal(rng: Rng, out: Float32Array, std = 1): Float32Array {
+  const count = out.length;
   for (let i = 0; i < count; i += 2) {
     const u1 = 1 - rng.next(); // (0, 1]: log is finite
     const u2 = rng.next();
