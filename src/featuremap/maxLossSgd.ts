@@ -210,54 +210,81 @@ function updateGram(arrays: StepArrays, n: number, i: number, j: number): void {
   }
 }
 
+/**
+ * g_i = α_i f_j + β_i f_i and g_j = α_j f_i + β_j f_j. The step's loops are small functions of
+ * typed arrays and numbers: in one long trainer they had it compiled on-stack again at each loop of
+ * each cell (15 compiles of 50 ms in a configs/mnist.json run), since code past a loop had no
+ * type feedback yet when the loop got hot.
+ */
+function gradients(gi: Float64Array, gj: Float64Array, fi: Float64Array, fj: Float64Array, step: StepCoefficients, dim: number): void {
+  const { alphaI, betaI, alphaJ, betaJ } = step;
+  for (let k = 0; k < dim; k++) {
+    gi[k] = alphaI * fj[k] + betaI * fi[k];
+    gj[k] = alphaJ * fi[k] + betaJ * fj[k];
+  }
+}
+
+/**
+ * u = p − (g_i·g_i/2) a − (g_i·g_j) b and v = q − (g_j·g_j/2) b, with a = K[:,i], b = K[:,j] and
+ * p = F g_i, q = F g_j read off G (g_i and g_j are combinations of f_i and f_j).
+ */
+function gramFactors(arrays: StepArrays, n: number, i: number, j: number, step: StepCoefficients, dots: { gii: number; gij: number; gjj: number }): void {
+  const { gram, kernel, u, v } = arrays;
+  const { alphaI, betaI, alphaJ, betaJ } = step;
+  const { gii, gij, gjj } = dots;
+  const rowI = i * n;
+  const rowJ = j * n;
+  for (let r = 0; r < n; r++) {
+    const row = r * n;
+    const p = alphaI * gram[row + j] + betaI * gram[row + i];
+    const q = alphaJ * gram[row + i] + betaJ * gram[row + j];
+    u[r] = p - 0.5 * gii * kernel[rowI + r] - gij * kernel[rowJ + r];
+    v[r] = q - 0.5 * gjj * kernel[rowJ + r];
+  }
+}
+
+interface StepCoefficients {
+  alphaI: number;
+  betaI: number;
+  alphaJ: number;
+  betaJ: number;
+}
+
+/** One SGD step on the closest pair (i, j) with cosine c: moves W, G and the tracked features. */
+function step(arrays: StepArrays, active: ActiveRows, n: number, dim: number, pair: ClosestPair, learningRate: number): void {
+  const { i, j, cosine } = pair;
+  // g_i = lr·2t·(û_j − c·û_i)/‖f_i‖ = α_i f_j + β_i f_i, and symmetrically for j
+  const factor = learningRate * 2 * UNIFORMITY_T;
+  const ni = arrays.inverseNorms[i];
+  const nj = arrays.inverseNorms[j];
+  const coefficients: StepCoefficients = { alphaI: factor * ni * nj, betaI: -factor * cosine * ni * ni, alphaJ: factor * ni * nj, betaJ: -factor * cosine * nj * nj };
+  const { gi, gj } = arrays;
+  gradients(gi, gj, active.feature(i), active.feature(j), coefficients, dim);
+  // G' = G − p aᵀ − a pᵀ − q bᵀ − b qᵀ + (g_i·g_i) a aᵀ + (g_i·g_j)(a bᵀ + b aᵀ) + (g_j·g_j) b bᵀ
+  // (rows i, j of K: it is symmetric), written as G' = G − (a uᵀ + b vᵀ + u aᵀ + v bᵀ)
+  gramFactors(arrays, n, i, j, coefficients, { gii: dot(gi, gi), gij: dot(gi, gj), gjj: dot(gj, gj) });
+  updateGram(arrays, n, i, j);
+  active.move(i, j);
+}
+
 export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
-  const { n, featureDim: dim } = input;
+  const { n, featureDim: dim, plateau } = input;
   const arrays = stepArrays(input);
-  const { kernel, gram, u, v, inverseNorms, gi, gj } = arrays;
-  const active = new ActiveRows(input.features, kernel, n, dim, arrays);
+  const active = new ActiveRows(input.features, arrays.kernel, n, dim, arrays);
   const losses: number[] = [];
   let best = Infinity;
   let sinceBest = 0;
-  for (let step = 0; step < input.epochs; step++) {
-    const { i, j, cosine } = closestPair(arrays, n);
-    const loss = 2 * UNIFORMITY_T * (cosine - 1);
+  for (let t = 0; t < input.epochs; t++) {
+    const pair = closestPair(arrays, n);
+    const loss = 2 * UNIFORMITY_T * (pair.cosine - 1);
     losses.push(loss);
     if (!Number.isFinite(loss)) break;
-    // g_i = lr·2t·(û_j − c·û_i)/‖f_i‖ = α_i f_j + β_i f_i, and symmetrically for j
-    const factor = input.learningRates[step] * 2 * UNIFORMITY_T;
-    const ni = inverseNorms[i];
-    const nj = inverseNorms[j];
-    const [alphaI, betaI] = [factor * ni * nj, -factor * cosine * ni * ni];
-    const [alphaJ, betaJ] = [factor * ni * nj, -factor * cosine * nj * nj];
-    const fi = active.feature(i);
-    const fj = active.feature(j);
-    for (let k = 0; k < dim; k++) {
-      gi[k] = alphaI * fj[k] + betaI * fi[k];
-      gj[k] = alphaJ * fi[k] + betaJ * fj[k];
-    }
-    // G' = G − p aᵀ − a pᵀ − q bᵀ − b qᵀ + (g_i·g_i) a aᵀ + (g_i·g_j)(a bᵀ + b aᵀ) + (g_j·g_j) b bᵀ
-    // with a = K[:,i], b = K[:,j] (rows i, j: K is symmetric) and p = F g_i, q = F g_j read off G
-    // (g_i is a combination of f_i and f_j); written as G' = G − (a uᵀ + b vᵀ + u aᵀ + v bᵀ) with
-    // u = p − (g_i·g_i/2) a − (g_i·g_j) b and v = q − (g_j·g_j/2) b
-    const gii = dot(gi, gi);
-    const gij = dot(gi, gj);
-    const gjj = dot(gj, gj);
-    const rowI = i * n;
-    const rowJ = j * n;
-    for (let r = 0; r < n; r++) {
-      const row = r * n;
-      const p = alphaI * gram[row + j] + betaI * gram[row + i];
-      const q = alphaJ * gram[row + i] + betaJ * gram[row + j];
-      u[r] = p - 0.5 * gii * kernel[rowI + r] - gij * kernel[rowJ + r];
-      v[r] = q - 0.5 * gjj * kernel[rowJ + r];
-    }
-    updateGram(arrays, n, i, j);
-    active.move(i, j);
-    if (input.plateau) {
-      if (loss < best - input.plateau.minDelta) {
+    step(arrays, active, n, dim, pair, input.learningRates[t]);
+    if (plateau) {
+      if (loss < best - plateau.minDelta) {
         best = loss;
         sinceBest = 0;
-      } else if (++sinceBest >= input.plateau.patience) break;
+      } else if (++sinceBest >= plateau.patience) break;
     }
   }
   return { coefficients: active.dense(), losses };
