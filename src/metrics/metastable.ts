@@ -34,6 +34,18 @@ export interface Convergence {
   none: number;
 }
 
+/** Not ‖x_q − ξ_m‖² > radius² ‖ξ_m‖², in float64 (so a NaN distance counts as within, as it always has). */
+function withinRadius(states: ArrayLike<number>, q: number, memories: ArrayLike<number>, m: number, dim: number, radius: number): boolean {
+  let distSq = 0;
+  let normSq = 0;
+  for (let k = 0; k < dim; k++) {
+    const value = memories[m * dim + k];
+    distSq += (states[q * dim + k] - value) ** 2;
+    normSq += value * value;
+  }
+  return !(distSq > radius * radius * normSq);
+}
+
 /**
  * Convergence to a memory: ‖x_T − ξ‖ ≤ radius · ‖ξ‖ for the memory ξ nearest to x_T. The distance
  * is a direct difference in float64: through ‖x‖² + ‖ξ‖² − 2⟨x, ξ⟩ its float32 cancellation would
@@ -52,20 +64,16 @@ export function convergence(
   const nearest = nearestMemories(states, memories);
   // read in place: no tfjs op runs while the loop reads it
   const stateValues = peekValues(states);
+  // a plain loop, not a forEach closure: the closure's counters were new context slots in every
+  // call, and each first increment deoptimised it again (1,100 deopts in a configs/mnist.json run)
   let target = 0;
   let other = 0;
-  nearest.forEach((memory, q) => {
-    let distSq = 0;
-    let normSq = 0;
-    for (let k = 0; k < dim; k++) {
-      const m = memoryValues[memory * dim + k];
-      distSq += (stateValues[q * dim + k] - m) ** 2;
-      normSq += m * m;
-    }
-    if (distSq > radius * radius * normSq) return;
+  for (let q = 0; q < nearest.length; q++) {
+    const memory = nearest[q];
+    if (!withinRadius(stateValues, q, memoryValues, memory, dim, radius)) continue;
     if (memory === targets[q]) target++;
     else other++;
-  });
+  }
   const n = targets.length;
   return { target: target / n, other: other / n, none: (n - target - other) / n };
 }
