@@ -10,6 +10,7 @@ import { findBlas, type Blas, type BlasInfo } from './blas.ts';
 import { useBlasMatMul } from './blasMatMul.ts';
 import { useHeapSlice } from './sliceKernel.ts';
 import { tuneMalloc } from './mallocTuning.ts';
+import { withTfjsCodeCache } from './codeCache.ts';
 
 export const backendChoices = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof backendChoices)[number];
@@ -49,7 +50,7 @@ async function tryBackend(choice: BackendChoice): Promise<string | null> {
   const specifier = optionalModules[choice];
   try {
     // require(), not import(): the backends are CommonJS (see tf.ts)
-    if (specifier) requireModule(specifier);
+    if (specifier) withTfjsCodeCache(() => requireModule(specifier));
     const ok = await tf.setBackend(tfNames[choice]);
     if (!ok) return `${choice}: tf.setBackend("${tfNames[choice]}") failed`;
     await tf.ready();

@@ -6,8 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as Core from '@tensorflow/tfjs';
+import { withTfjsCodeCache } from './codeCache.ts';
 
-export const tf: typeof Core = createRequire(import.meta.url)('@tensorflow/tfjs');
+export const tf: typeof Core = withTfjsCodeCache(() => createRequire(import.meta.url)('@tensorflow/tfjs'));
 
 /** The tfjs types uhop's modules name as tf.X. */
 export declare namespace tf {

@@ -5,10 +5,11 @@
  * (UHOP_CACHE_DIR, else $XDG_CACHE_HOME/uhop or ~/.cache/uhop), so no bench has to run first.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../backend/tf.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { cacheFolder } from '../io/cacheFolder.ts';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { separations } from '../hopfield/separations.ts';
 import { similarities } from '../hopfield/similarities.ts';
@@ -23,9 +24,6 @@ import { runStageOne } from '../experiments/stageOne.ts';
 import { mathVersion } from './cellKey.ts';
 import { stageIFloat64Flops, type Rates } from './cost.ts';
 
-export function cacheFolder(): string {
-  return process.env.UHOP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'uhop');
-}
 
 /**
  * Fastest of `repeats` runs after a warm-up, in seconds: other work on the machine only ever slows a
