@@ -1,6 +1,6 @@
 /** `uhop run CONFIG`: load and validate, run the cells not yet in the results folder, write tables. */
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadConfigWithPlugins } from '../plugins/load.ts';
+import { loadConfigWithPlugins } from '../plugins/configPlugins.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';

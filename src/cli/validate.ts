@@ -5,7 +5,7 @@ import { unusedSettings } from '../config/unused.ts';
 import { assertRunnable } from '../runs/preflight.ts';
 import { describeConfig, describeFigureConfig } from './describe.ts';
 import { isFigureConfigFile, loadFigureConfig } from '../config/figureSchema.ts';
-import { pluginsOf } from '../plugins/load.ts';
+import { pluginsOf } from '../plugins/configPlugins.ts';
 import { refuseRecipe } from './recipeHint.ts';
 
 export async function validateCommand(path: string, options: { set: string[]; sweep?: string[] }): Promise<void> {

@@ -7,9 +7,9 @@ import { z } from 'zod';
 
 const probability = z.number().min(0).lt(1);
 
-export const similarityNames = ['dot', 'l1', 'l2', 'cosine'] as const;
-export const separationNames = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'poly', 'topk', 'random-mask', 'softmax1'] as const;
-export const corruptionTypes = ['dropout', 'mask', 'gaussian', 'gaussian-norm', 'none'] as const;
+import { corruptionTypes, separationNames, similarityNames } from './builtinNames.ts';
+
+export { corruptionTypes, separationNames, similarityNames };
 
 /** The names each plugin file of the config defines, known to validation while `withPluginNames` runs. */
 export interface PluginNames {

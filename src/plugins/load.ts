@@ -2,17 +2,15 @@
  * Loading plugin modules (`plugins` in a config): resolving their paths against the config file,
  * hashing their source (the hash is part of every cell key, so an edited plugin recomputes its
  * cells), importing them (.mjs, .js, .ts through tsx) and checking their exports against the
- * contract. Loading is async (`import()`); `loadConfigWithPlugins` loads, then validates the
- * config with the plugins' names known.
+ * contract. Loading is async (`import()`). Nothing here loads the config schema (zod): worker
+ * threads load plugins too. configPlugins.ts reads a config with its plugins.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.ts';
-import { corruptionTypes, separationNames, similarityNames } from '../config/schema.ts';
-import { loadConfig, readRawConfig } from '../config/load.ts';
-import type { ResolvedConfig } from '../config/parity.ts';
+import { corruptionTypes, separationNames, similarityNames } from '../config/builtinNames.ts';
 import {
   noPlugins,
   type CorruptionPlugin,
@@ -141,20 +139,4 @@ async function importAll(files: PluginFile[]): Promise<PluginSet> {
     corruptions: new Map([...found.corruption].map(([name, entry]) => [name, strip(entry) as unknown as CorruptionPlugin])),
     files,
   };
-}
-
-/**
- * Reads a config, loads the plugin modules it lists (relative to the config file), then validates
- * it with their names known: what every uhop command that runs or checks a config uses.
- */
-export async function loadConfigWithPlugins(path: string, overrides: string[] = [], sweeps: string[] = []): Promise<ResolvedConfig> {
-  return loadConfig(path, overrides, { plugins: await pluginsOf(readRawConfig(path, overrides, sweeps), path), sweeps });
-}
-
-/** The plugin modules a raw config (read from `configPath`) lists, loaded. */
-export async function pluginsOf(raw: unknown, configPath: string): Promise<PluginSet> {
-  const listed = (raw as { plugins?: unknown } | null)?.plugins;
-  // a malformed list is reported by the schema, with the other problems
-  const paths = Array.isArray(listed) && listed.every((p) => typeof p === 'string') ? (listed as string[]) : [];
-  return loadPlugins(pluginFiles([...new Set(paths)], configPath));
 }

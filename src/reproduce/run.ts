@@ -1,6 +1,6 @@
 /** `uhop reproduce`: runs a recipe's profile into <out>/<recipe>/ (one run; settings of a figure are swept axes). */
 import { join } from 'node:path';
-import { loadConfigWithPlugins } from '../plugins/load.ts';
+import { loadConfigWithPlugins } from '../plugins/configPlugins.ts';
 import { runToFolder } from '../runs/runToFolder.ts';
 import { runFigureToFolder } from '../runs/figureToFolder.ts';
 import type { SweepProgress } from '../runs/sweep.ts';
