@@ -65,6 +65,21 @@ function l1Layout(memoryCount: number, dim: number, sparse: boolean) {
 type L1Layout = ReturnType<typeof l1Layout>;
 
 /**
+ * memoriesT (dim × count) = the memories transposed, and each memory's sum. Outside the scorer's
+ * constructor, whose loop had it compiled on-stack again for every cell's scorer.
+ */
+function transposeWithSums(m: Float32Array, memoryCount: number, dim: number, memoriesT: Float32Array, memorySums: Float64Array): void {
+  for (let c = 0; c < memoryCount; c++) {
+    let sum = 0;
+    for (let k = 0; k < dim; k++) {
+      sum += m[c * dim + k];
+      memoriesT[k * memoryCount + c] = m[c * dim + k];
+    }
+    memorySums[c] = sum;
+  }
+}
+
+/**
  * The l1 scores of one query row against every memory, two ways.
  *
  * Dense: Σ_i |q_i − ξ_i| in four running sums (entry i mod 4; they pipeline better than one chain),
@@ -101,7 +116,9 @@ class L1Scorer {
     if (kernels && placed) {
       this.arrays = placed.views;
       this.arrays.memories.set(m);
-      this.simd = { kernels, ...placed.offsets };
+      // named one by one, not spread: a spread gave every scorer's object a map of its own
+      const { memories, memoriesT, overlaps, index, value, query, sums } = placed.offsets;
+      this.simd = { kernels, memories, memoriesT, overlaps, index, value, query, sums };
     } else {
       // the JS loops read the memories as given and need no copy of the query nor the kernel's sums
       const f64 = (name: keyof L1Layout) => new Float64Array(layout[name][1]);
@@ -110,17 +127,7 @@ class L1Scorer {
       this.simd = null;
     }
     this.memorySums = new Float64Array(this.sparse ? memoryCount : 0);
-    if (this.sparse) {
-      const { memoriesT } = this.arrays;
-      for (let c = 0; c < memoryCount; c++) {
-        let sum = 0;
-        for (let k = 0; k < dim; k++) {
-          sum += m[c * dim + k];
-          memoriesT[k * memoryCount + c] = m[c * dim + k];
-        }
-        this.memorySums[c] = sum;
-      }
-    }
+    if (this.sparse) transposeWithSums(m, memoryCount, dim, this.arrays.memoriesT, this.memorySums);
   }
 
   /** Takes in a query's non-zero entries for sparseRow; false when the memories have negative entries or more than a quarter of the query is non-zero. */
