@@ -36,23 +36,38 @@ function hash128(text: string): [number, number, number, number] {
 /**
  * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), 32-bit output. The state is kept as
  * int32 (`| 0`): the same bits as uint32, but small integers to V8, where uint32 values above 2³¹
- * would be boxed doubles and a draw would cost an allocation.
+ * would be boxed doubles and a draw would cost an allocation. A class, not a closure: every
+ * generator's `next` is then the one function, which the loops that draw (normal draws, masks,
+ * permutations) inline; a closure per generator was a new call target in every cell, and each one
+ * deoptimised them again.
  */
+class Sfc32 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(a: number, b: number, c: number, d: number) {
+    this.a = a | 0;
+    this.b = b | 0;
+    this.c = c | 0;
+    this.d = d | 0;
+  }
+
+  next(): number {
+    const { a, b, c } = this;
+    const d = (this.d + 1) | 0;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = d;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+}
+
 export function sfc32(a: number, b: number, c: number, d: number): Rng {
-  a |= 0;
-  b |= 0;
-  c |= 0;
-  d |= 0;
-  return {
-    next(): number {
-      d = (d + 1) | 0;
-      const t = (((a + b) | 0) + d) | 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) | 0;
-      c = (((c << 21) | (c >>> 11)) + t) | 0;
-      return (t >>> 0) / 4294967296;
-    },
-  };
+  return new Sfc32(a, b, c, d);
 }
 
 /** The generator for one purpose of one cell; `parts` name the purpose, e.g. (seed, "memory-set"). */
