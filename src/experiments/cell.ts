@@ -50,7 +50,8 @@ export async function runCell(
   let stage = null as StageI | null;
   let share: CellShare | null = null;
   try {
-    const nearest = nearestMemories(queries, memories);
+    let nearestValues: Int32Array | null = null;
+    const nearest = () => (nearestValues ??= nearestMemories(queries, memories));
     // Δ_min of the memories (an M × M product): made on first need, or while Stage I's blocks are out
     let raw: { deltaMin: number; meanCosine: number } | null = null;
     const rawGeometry = () => (raw ??= pairGeometry(memories));
@@ -64,7 +65,7 @@ export async function runCell(
       queries,
       queryValues: queryRows,
       // a query not built from a memory is aimed at its nearest memory
-      targets: chosen.targets ?? nearest,
+      targets: chosen.targets ?? nearest(),
       nearest,
       memoryLabels: new Set(labels).size > 1 ? labels : null,
       rawGeometry,

@@ -21,7 +21,11 @@ export interface CellContext {
   queryValues: Float32Array;
   /** Memory position each query was built from. */
   targets: Int32Array;
-  nearest: Int32Array;
+  /**
+   * The memory nearest to each query in input space, computed on the first call (a Q × M product):
+   * when the queries were built from memories, after the pixel models' blocks are out, not before.
+   */
+  nearest(): Int32Array;
   /** Labels of the memories, null when the pool has a single class. */
   memoryLabels: Int32Array | null;
   /**

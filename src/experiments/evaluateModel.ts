@@ -156,7 +156,7 @@ function evaluateModel(model: ModelSpec, spec: RetrievalSpec, space: FeatureSpac
   const featureDim = cell.featureDim ?? context.dim;
   const { errors, sizes, converged, steps, badStep } = outcome;
   const scale = median(Array.from(outcome.gaps));
-  const ends = summarizeEnds(outcome.ends, context.targets, context.nearest, context.memoryLabels);
+  const ends = summarizeEnds(outcome.ends, context.targets, context.nearest(), context.memoryLabels);
   const trace: TraceRow[] = outcome.perStep.map((slot, i) => ({
     model: model.name,
     M: cell.memories,
