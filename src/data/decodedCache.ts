@@ -15,6 +15,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheFolder } from '../io/cacheFolder.ts';
+import { contentHash } from './pool.ts';
 
 /** Bump when the entry layout or the decoding changes. */
 const FORMAT = 1;
@@ -25,6 +26,8 @@ export interface DecodedData {
   labels: Int32Array;
   /** The source files and the sha256 of each, as when the entry was written. */
   files: Array<{ path: string; sha256: string }>;
+  /** sha256 of the images' and labels' bytes, when just checked (see Pool.contentSha256). */
+  contentSha256?: string;
 }
 
 interface Header {
@@ -33,7 +36,7 @@ interface Header {
   count: number;
   dim: number;
   files: DecodedData['files'];
-  /** sha256 of the images' and labels' bytes. */
+  /** sha256 of the images' and labels' bytes (pool.ts's contentHash). */
   payload: string;
 }
 
@@ -56,12 +59,6 @@ function entryPath(name: string, folder: string): string {
   return join(folder, 'data', `${name}.bin`);
 }
 
-function payloadHash(images: Float32Array, labels: Int32Array): string {
-  return createHash('sha256')
-    .update(new Uint8Array(images.buffer, images.byteOffset, images.byteLength))
-    .update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength))
-    .digest('hex');
-}
 
 function readExactly(fd: number, into: Uint8Array, position: number): boolean {
   let done = 0;
@@ -94,9 +91,9 @@ export function readDecoded(name: string, sources: string[], dim: number, folder
     const images = new Float32Array(new SharedArrayBuffer(4 * header.count * dim));
     const labels = new Int32Array(new SharedArrayBuffer(4 * header.count));
     if (!readExactly(fd, new Uint8Array(images.buffer), start) || !readExactly(fd, new Uint8Array(labels.buffer), start + images.byteLength)) return reject();
-    if (payloadHash(images, labels) !== header.payload) return reject();
+    if (contentHash({ images, labels }) !== header.payload) return reject();
     decodedCacheUse.hits++;
-    return { images, labels, files: header.files };
+    return { images, labels, files: header.files, contentSha256: header.payload };
   } catch {
     return reject();
   } finally {
@@ -114,7 +111,7 @@ export function writeDecoded(name: string, sources: string[], data: DecodedData,
   if (!dataCacheEnabled()) return;
   const count = data.labels.length;
   const dim = data.images.length / Math.max(count, 1);
-  const header: Header = { format: FORMAT, key: keyOf(name, sources), count, dim, files: data.files, payload: payloadHash(data.images, data.labels) };
+  const header: Header = { format: FORMAT, key: keyOf(name, sources), count, dim, files: data.files, payload: contentHash(data) };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const start = 8 * Math.ceil((4 + headerBytes.length) / 8);
   const entry = Buffer.alloc(start + data.images.byteLength + data.labels.byteLength);

