@@ -105,10 +105,11 @@ export class WorkerPool {
         slot.worker.on('message', (message: WorkerMessage) => {
           if (message.kind === 'jobs') {
             const request: Request = { owner: worker, id: message.request, jobs: message.jobs, outcomes: [], remaining: message.jobs.length };
-            message.jobs.forEach((job, index) => {
-              state.tokens.add(job.share.token);
-              queue.push({ request, index });
-            });
+            for (const job of message.jobs) state.tokens.add(job.share.token);
+            // a later request's jobs go before those still queued (in their own order): they come after
+            // a serial part of their cell (Stage I, the spaces' geometry), and the owner, free again,
+            // starts them while the others finish the earlier jobs, so the cell does not end on them
+            queue.unshift(...message.jobs.map((_, index) => ({ request, index })));
             state.requests++;
           } else if (message.kind === 'idle') {
             state.waiting = state.requests > 0;
