@@ -7,11 +7,7 @@
 import { tf } from './tf.ts';
 import type { Blas } from './blas.ts';
 import { heapView, type WasmBackend } from './heap.ts';
-
-const KERNEL = 'BatchMatMul';
-const BACKEND = 'wasm';
-
-let original: tf.KernelConfig | undefined;
+import { replaceWasmKernel } from './wasmKernels.ts';
 
 /** Flat batch index of the input for the output batch index, with size-1 dims broadcast. */
 function batchIndex(outIndex: number, outDims: number[], inDims: number[]): number {
@@ -86,22 +82,14 @@ export function blasInUse(): Blas | null {
 /** Routes the wasm backend's matrix products to `blas`, or back to tfjs's own kernel (null). */
 export function useBlasMatMul(blas: Blas | null): void {
   inUse = blas;
-  original ??= tf.getKernel(KERNEL, BACKEND);
-  if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to replace');
-  tf.unregisterKernel(KERNEL, BACKEND);
-  if (blas === null) {
-    tf.registerKernel(original);
-    return;
-  }
-  const fallback = original.kernelFunc;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: BACKEND,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      // BLAS is float32 only; anything else keeps tfjs's own path
-      if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
-      return blasBatchMatMul(args, blas);
-    },
-  });
+  replaceWasmKernel(
+    'BatchMatMul',
+    blas &&
+      ((args, fallback) => {
+        const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+        // BLAS is float32 only; anything else keeps tfjs's own path
+        if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+        return blasBatchMatMul(args, blas);
+      }),
+  );
 }

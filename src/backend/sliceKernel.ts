@@ -6,9 +6,7 @@
  * V8 mark the whole heap. Same values, same layout: only the copy out is gone.
  */
 import { tf } from './tf.ts';
-
-const KERNEL = 'Slice';
-const BACKEND = 'wasm';
+import { replaceWasmKernel, type KernelReplacement } from './wasmKernels.ts';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface SliceBackend {
@@ -50,31 +48,19 @@ export function copyBox(
   }
 }
 
-let original: tf.KernelConfig | undefined;
-
 /** Puts the heap-to-heap Slice in place of tfjs's (true) or puts tfjs's back (false), on the wasm backend. */
 export function useHeapSlice(enabled: boolean): void {
-  original ??= tf.getKernel(KERNEL, BACKEND);
-  if (!original) throw new Error('the wasm backend has no Slice kernel to replace');
-  tf.unregisterKernel(KERNEL, BACKEND);
-  if (!enabled) {
-    tf.registerKernel(original);
-    return;
-  }
-  const fallback = original.kernelFunc;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: BACKEND,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      // strings live outside the heap: tfjs's own path
-      if (x.dtype === 'string' || x.dtype === 'complex64') return fallback(args);
-      const backend = args.backend as unknown as SliceBackend;
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs!.begin as number[], args.attrs!.size as number[]);
-      const out = backend.makeOutput(size, x.dtype);
-      // views made after makeOutput, which may have grown (and so moved) the heap
-      copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
-      return out;
-    },
-  });
+  replaceWasmKernel('Slice', enabled ? heapSlice : null);
 }
+
+const heapSlice: KernelReplacement = (args, fallback) => {
+  const x = args.inputs.x as tf.TensorInfo;
+  // strings live outside the heap: tfjs's own path
+  if (x.dtype === 'string' || x.dtype === 'complex64') return fallback(args);
+  const backend = args.backend as unknown as SliceBackend;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs!.begin as number[], args.attrs!.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  // views made after makeOutput, which may have grown (and so moved) the heap
+  copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+};
