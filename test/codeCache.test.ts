@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,15 +55,29 @@ test('tfjs bundles compile from the code cache: CommonJS as usual, files written
   assert.deepEqual(second.use, { hits: 2, writes: 0 });
 });
 
-test('a damaged cache file is rejected by V8: the module loads all the same and the file is rewritten', () => {
+test('a damaged cache file is never handed to V8 (one flipped bit could abort it): compiled as usual, rewritten', () => {
   const root = fakePackages();
   const folder = join(root, 'cache');
   loadInChild(root, folder);
-  for (const name of readdirSync(folder)) writeFileSync(join(folder, name), 'not a code cache');
+  const [first, second] = readdirSync(folder);
+  writeFileSync(join(folder, first), 'not a code cache');
+  const bytes = readFileSync(join(folder, second));
+  bytes[bytes.length - 9] ^= 0x10;
+  writeFileSync(join(folder, second), bytes);
   const damaged = loadInChild(root, folder);
   assert.equal(damaged.loaded.value, 42);
   assert.deepEqual(damaged.use, { hits: 0, writes: 2 });
   assert.deepEqual(loadInChild(root, folder).use, { hits: 2, writes: 0 });
+});
+
+test('a bundle edited to a source of the same length is another entry (V8 checks only the length)', () => {
+  const root = fakePackages();
+  const folder = join(root, 'cache');
+  assert.equal(loadInChild(root, folder).loaded.value, 42);
+  writeFileSync(join(root, 'node_modules', '@tensorflow', 'fake', 'part.js'), 'exports.twice = (x) => 3 * x;\n');
+  const edited = loadInChild(root, folder);
+  assert.equal(edited.loaded.value, 63);
+  assert.deepEqual(edited.use, { hits: 1, writes: 1 }, 'index.js from the cache, part.js compiled anew');
 });
 
 test('UHOP_CODE_CACHE=off, or a cache folder that cannot be written: plain compiles, nothing written', () => {

@@ -4,16 +4,18 @@
  * each other before the first cell can run. Node 20 has no compile cache of its own for require()
  * (module.enableCompileCache came in Node 22), so the bundles under node_modules/@tensorflow/ are
  * compiled here through vm.Script with the cached data V8 made last time, kept in the cache folder
- * (see cacheFolder.ts) under a key of the file's path, size, mtime and the Node version.
+ * (see cacheFolder.ts).
  *
- * V8 checks cached data against the source and its own version and flags, and rejects what does
- * not match (the file is then compiled as usual and the cache rewritten). A cache that cannot be
- * read or written costs nothing but the time: the bundle is compiled the normal way.
+ * V8 itself checks cached data only against the source's length and its own version and flags, and
+ * a damaged file can abort the process. So an entry's key holds a hash of the file's content (with
+ * its path and the Node and V8 versions): a bundle changed by a byte is another entry. And the entry
+ * starts with the sha256 of the cached data, checked before V8 sees it: a damaged entry is
+ * compiled over as if absent. A cache that cannot be read or written costs nothing but the time.
  * UHOP_CODE_CACHE=off turns it off.
  */
 import { createHash } from 'node:crypto';
 import { Module, createRequire } from 'node:module';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -23,7 +25,7 @@ import { cacheFolder } from '../io/cacheFolder.ts';
 interface LoadingModule {
   exports: unknown;
 }
-type Compile = (this: LoadingModule, content: string, filename: string) => unknown;
+type Compile = (this: LoadingModule, content: string, filename: string, ...rest: unknown[]) => unknown;
 
 const modulePrototype = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
 
@@ -31,22 +33,28 @@ const modulePrototype = (Module as unknown as { prototype: { _compile: Compile }
 export const codeCacheUse = { hits: 0, writes: 0 };
 const CACHED = `${sep}node_modules${sep}@tensorflow${sep}`;
 
-function cacheKey(filename: string): string {
-  const { size, mtimeMs } = statSync(filename);
-  return createHash('sha256').update([filename, size, mtimeMs, process.version, process.arch].join('\n')).digest('hex').slice(0, 32);
+function cacheKey(filename: string, content: string): string {
+  const source = createHash('sha1').update(content).digest('hex');
+  return createHash('sha256').update([filename, source, process.version, process.versions.v8, process.arch].join('\n')).digest('hex').slice(0, 32);
 }
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+
+/** The cached data of an entry whose checksum matches, else undefined. */
 function readCache(path: string): Buffer | undefined {
+  let entry: Buffer;
   try {
-    return readFileSync(path);
+    entry = readFileSync(path);
   } catch {
     return undefined;
   }
+  const data = entry.subarray(32);
+  return entry.length > 32 && sha256(data).equals(entry.subarray(0, 32)) ? data : undefined;
 }
 
 /** What Node's _compile does for a CommonJS file, with the script's cached data from `folder`. */
 function compileWithCache(module: LoadingModule, content: string, filename: string, folder: string): unknown {
-  const path = join(folder, `${cacheKey(filename)}.v8`);
+  const path = join(folder, `${cacheKey(filename, content)}.v8`);
   const cachedData = readCache(path);
   const script = new Script(Module.wrap(content), { filename, cachedData });
   if (cachedData && !script.cachedDataRejected) codeCacheUse.hits++;
@@ -55,7 +63,8 @@ function compileWithCache(module: LoadingModule, content: string, filename: stri
   if (!cachedData || script.cachedDataRejected) {
     // made after the module ran: the functions its loading compiled are in the cache too
     try {
-      writeFileAtomic(path, script.createCachedData());
+      const data = script.createCachedData();
+      writeFileAtomic(path, Buffer.concat([sha256(data), data]));
       codeCacheUse.writes++;
     } catch {
       // a read-only or full cache folder: next start compiles again
@@ -68,8 +77,10 @@ function compileWithCache(module: LoadingModule, content: string, filename: stri
 export function withTfjsCodeCache<T>(load: () => T, folder = join(cacheFolder(), 'v8-code')): T {
   if (process.env.UHOP_CODE_CACHE === 'off') return load();
   const original = modulePrototype._compile;
-  modulePrototype._compile = function (this: LoadingModule, content: string, filename: string) {
-    if (!filename.includes(CACHED)) return original.call(this, content, filename);
+  modulePrototype._compile = function (this: LoadingModule, content: string, filename: string, ...rest: unknown[]) {
+    // newer Nodes pass the module's format: anything but CommonJS is theirs to compile
+    const format = rest[0];
+    if (!filename.includes(CACHED) || (format !== undefined && format !== 'commonjs')) return original.call(this, content, filename, ...rest);
     return compileWithCache(this, content, filename, folder);
   };
   try {
