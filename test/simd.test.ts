@@ -30,7 +30,7 @@ function problem(n: number, d: number, featureDim: number, seed: number): () => 
   const kernel = product(x, x, n, n, d);
   const features = product(x, w, n, featureDim, d);
   const gram = product(features, features, n, n, featureDim);
-  return () => ({ kernel: kernel.slice(), features: features.slice(), gram: gram.slice(), n, featureDim, epochs: 40, learningRates: Float64Array.from({ length: 40 }, (_, step) => 0.5 / (1 + step)), plateau: null });
+  return () => ({ kernel: kernel.slice(), features: features.slice(), gram: gram.slice(), n, featureDim, epochs: 40, learningRate: { initial: 0.5, inverseSqrtFactorial: true }, plateau: null });
 }
 
 test('max-loss SGD: the SIMD kernels (Gram update, closest pair, moves) give the same losses and coefficients as the JS loops (odd and even n, odd D, exact ties)', () => {
@@ -48,7 +48,7 @@ test('max-loss SGD: the SIMD kernels (Gram update, closest pair, moves) give the
   for (let a = 0; a < 6; a++) for (let b = a + 1; b < 6; b++) for (let c = b + 1; c < 6; c++) subsets.push([a, b, c]);
   const x = Float64Array.from(subsets.flatMap((set) => Array.from({ length: 6 }, (_, k) => (set.includes(k) ? 1 : 0))));
   const kernel = new Float64Array(20 * 20).map((_, e) => subsets[Math.floor(e / 20)].filter((k) => subsets[e % 20].includes(k)).length);
-  const tied = () => ({ kernel: kernel.slice(), features: x.slice(), gram: kernel.slice(), n: 20, featureDim: 6, epochs: 30, learningRates: new Float64Array(30).fill(0.3), plateau: null });
+  const tied = () => ({ kernel: kernel.slice(), features: x.slice(), gram: kernel.slice(), n: 20, featureDim: 6, epochs: 30, learningRate: { initial: 0.3, inverseSqrtFactorial: false }, plateau: null });
   const withKernels = trainMaxLossSgd(tied());
   const plain = withoutSimd(() => trainMaxLossSgd(tied()));
   sameBits(withKernels.losses, plain.losses, 'losses with ties');

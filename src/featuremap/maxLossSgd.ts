@@ -24,8 +24,12 @@ export interface MaxLossSgdInput {
   n: number;
   featureDim: number;
   epochs: number;
-  /** Learning rate of each step t (0-based), at least `epochs` of them: numbers, not a callback, so the step loop sees the same kind of argument in every cell. */
-  learningRates: Float64Array;
+  /**
+   * The learning rate: `initial` at step 0, then divided by √(t + 1) after each step t when
+   * `inverseSqrtFactorial` (train.ts's learningRateAt, by the same divisions). Numbers, not a
+   * callback: a closure per cell had the step loop deoptimised in every cell.
+   */
+  learningRate: { initial: number; inverseSqrtFactorial: boolean };
   /** Stop after `patience` steps without the loss falling by more than minDelta. */
   plateau: { patience: number; minDelta: number } | null;
 }
@@ -274,12 +278,14 @@ export function trainMaxLossSgd(input: MaxLossSgdInput): MaxLossSgdResult {
   const losses: number[] = [];
   let best = Infinity;
   let sinceBest = 0;
+  let rate = input.learningRate.initial;
   for (let t = 0; t < input.epochs; t++) {
     const pair = closestPair(arrays, n);
     const loss = 2 * UNIFORMITY_T * (pair.cosine - 1);
     losses.push(loss);
     if (!Number.isFinite(loss)) break;
-    step(arrays, active, n, dim, pair, input.learningRates[t]);
+    step(arrays, active, n, dim, pair, rate);
+    if (input.learningRate.inverseSqrtFactorial) rate /= Math.sqrt(t + 1);
     if (plateau) {
       if (loss < best - plateau.minDelta) {
         best = loss;

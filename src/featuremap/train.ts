@@ -74,17 +74,6 @@ export function learningRateAt(step: number, options: Pick<StageIOptions, 'lr' |
   return lr;
 }
 
-/** learningRateAt(t) for t = 0 … steps − 1, each from the one before by the same division (the same numbers). */
-export function learningRates(steps: number, options: Pick<StageIOptions, 'lr' | 'lrSchedule'>): Float64Array {
-  const rates = new Float64Array(steps);
-  let lr = options.lr;
-  for (let t = 0; t < steps; t++) {
-    rates[t] = lr;
-    if (options.lrSchedule === 'inverse-sqrt-factorial') lr /= Math.sqrt(t + 1);
-  }
-  return rates;
-}
-
 /** W's rows (Wᵀ's columns) scaled to unit norm; a bias row is kept as it is. */
 function projectRows(weightsT: tf.Tensor2D, bias: boolean): tf.Tensor2D {
   return tf.tidy(() => {
@@ -189,7 +178,7 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
     n,
     featureDim,
     epochs: options.epochs,
-    learningRates: learningRates(options.epochs, options),
+    learningRate: { initial: options.lr, inverseSqrtFactorial: options.lrSchedule === 'inverse-sqrt-factorial' },
     plateau: options.plateau,
   });
   const change = gemm64(x, coefficients, rows, n, featureDim, true, false, scratchFloat64('max-loss/change', rows * featureDim));

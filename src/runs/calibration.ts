@@ -104,7 +104,7 @@ export async function probeRates(): Promise<Rates> {
   const gram = Float64Array.from(x64.subarray(0, n * n), (v) => v / 100);
   const stepEpochs = 20;
   const stepRun = () =>
-    trainMaxLossSgd({ kernel: gram, features: x64.subarray(0, n * features), gram: gram.slice(), n, featureDim: features, epochs: stepEpochs, learningRates: new Float64Array(stepEpochs).fill(1e-6), plateau: null });
+    trainMaxLossSgd({ kernel: gram, features: x64.subarray(0, n * features), gram: gram.slice(), n, featureDim: features, epochs: stepEpochs, learningRate: { initial: 1e-6, inverseSqrtFactorial: false }, plateau: null });
   const gramEntry = seconds(stepRun, 3) / (stepEpochs * n * n);
   // a whole Stage I of 8 memories and one step, Φ: 784 → 256: all but its normal draws and products is passes over W
   const wide = 256;
