@@ -16,7 +16,14 @@ export async function runToFolder(
   // cells are handed out, while they run, not after the sweep; loaded with the plan, it had delayed
   // the first cell by as much
   let writer: Promise<typeof import('../output/writeResults.ts')> | null = null;
-  const loadWriter = () => (writer ??= import('../output/writeResults.ts'));
+  const loadWriter = () => {
+    if (!writer) {
+      writer = import('../output/writeResults.ts');
+      // awaited after the sweep: a failed import is reported there, not as an unhandled rejection mid-sweep
+      writer.catch(() => {});
+    }
+    return writer;
+  };
   const progress: SweepProgress = {
     ...options.progress,
     onCellStart: (cell, worker) => {
