@@ -20,6 +20,7 @@ function transposed(a: Float64Array, m: number, k: number): Float64Array {
  */
 export function gemm64(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transposeA = false, transposeB = false, out?: Float64Array): Float64Array {
   if (out && out.length !== m * n) throw new Error(`gemm64: out holds ${out.length} values, C has ${m * n}`);
+  if (out && (out.buffer === a.buffer || out.buffer === b.buffer)) throw new Error('gemm64: out must not share memory with a factor');
   const c = out ?? new Float64Array(m * n);
   const dgemm = blasInUse()?.dgemm;
   if (dgemm && m > 0 && n > 0 && k > 0) {

@@ -8,10 +8,11 @@
  *
  * A slot is named by its user and holds one array at a time: what `take` returns is valid until
  * the same slot is taken again, so it must not outlive the computation that took it. Slots over
- * SCRATCH_SLOT_LIMIT are not kept (a big cell's arrays are freed as before).
+ * SCRATCH_SLOT_LIMIT are not kept (a big cell's arrays are freed as before): a thread holds at
+ * most a few of those limits for its life (configs/mnist.json's largest slot is 4.9 MB).
  */
 
-export const SCRATCH_SLOT_LIMIT = 64 * 2 ** 20;
+export const SCRATCH_SLOT_LIMIT = 16 * 2 ** 20;
 
 const float64Slots = new Map<string, Float64Array>();
 const float32Slots = new Map<string, Float32Array>();
