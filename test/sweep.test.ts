@@ -180,3 +180,24 @@ test('workers started before the plan: none for a config the main thread runs al
   assert.equal(await workersToStart(tiny, { resultsDir: tmpdir() }), 1);
   assert.equal(await workersToStart(tiny, { resultsDir: tmpdir(), workers: 3 }), 3);
 });
+
+test('runToFolder calls the hooks of the progress object it is given, methods of a class included', async () => {
+  const { loadConfig } = await import('../src/config/load.ts');
+  const { runToFolder } = await import('../src/runs/runToFolder.ts');
+  class Recorder {
+    calls: string[] = [];
+    onPlan(_plan: unknown, toRun: number) {
+      this.calls.push(`plan ${toRun}`);
+    }
+    onCellStart() {
+      this.calls.push('start');
+    }
+    onCellDone(_cell: unknown, ok: boolean, done: number) {
+      this.calls.push(`done ${ok} ${done}`);
+    }
+  }
+  const recorder = new Recorder();
+  const config = loadConfig('configs/synthetic-sphere.json', ['memories=[6]', 'seeds=2']);
+  await runToFolder(config, { resultsDir: join(work, 'class-progress'), workers: 1, progress: recorder });
+  assert.deepEqual(recorder.calls, ['plan 2', 'start', 'done true 1', 'start', 'done true 2']);
+});

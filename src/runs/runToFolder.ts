@@ -24,12 +24,16 @@ export async function runToFolder(
     }
     return writer;
   };
+  // each hook called on the caller's own object (a class's methods are not own properties to spread)
+  const given = options.progress;
   const progress: SweepProgress = {
-    ...options.progress,
+    onPlan: (plan, toRun, workers) => given?.onPlan?.(plan, toRun, workers),
+    onDamaged: (cell) => given?.onDamaged?.(cell),
     onCellStart: (cell, worker) => {
-      options.progress?.onCellStart?.(cell, worker);
+      given?.onCellStart?.(cell, worker);
       if (!writer) setImmediate(loadWriter); // after the cells handed out at once
     },
+    onCellDone: (cell, ok, done, toRun, worker) => given?.onCellDone?.(cell, ok, done, toRun, worker),
   };
   return withFolderLock(options.resultsDir, async () => {
     claimFolderFor(options.resultsDir, config);
