@@ -4,12 +4,11 @@
  * `parity` (see ./parity.ts); the resolved config written with each result has every switch set.
  */
 import { z } from 'zod';
-
-const probability = z.number().min(0).lt(1);
-
 import { corruptionTypes, separationNames, similarityNames } from './builtinNames.ts';
 
 export { corruptionTypes, separationNames, similarityNames };
+
+const probability = z.number().min(0).lt(1);
 
 /** The names each plugin file of the config defines, known to validation while `withPluginNames` runs. */
 export interface PluginNames {

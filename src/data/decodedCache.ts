@@ -43,22 +43,33 @@ interface Header {
 /** What the cache did in this process (tests read it). */
 export const decodedCacheUse = { hits: 0, writes: 0, rejected: 0 };
 
-export function dataCacheEnabled(): boolean {
+function dataCacheEnabled(): boolean {
   return process.env.UHOP_DATA_CACHE !== 'off';
 }
 
-function keyOf(name: string, sources: string[]): string {
-  const stats = sources.map((file) => {
-    const { size, mtimeMs, ctimeMs, ino } = statSync(file);
-    return [file, size, mtimeMs, ctimeMs, ino];
-  });
-  return createHash('sha256').update(JSON.stringify([FORMAT, name, stats])).digest('hex');
+/**
+ * The sources' key as they are now (null when one cannot be read). `writeDecoded` stores an entry
+ * under the key taken before decoding, and only if the sources still have it afterwards: a file
+ * replaced while it was read must not pair its new stat with the old pixels.
+ */
+export function sourcesKey(name: string, sources: string[]): string | null {
+  try {
+    const stats = sources.map((file) => {
+      const { size, mtimeMs, ctimeMs, ino } = statSync(file);
+      return [file, size, mtimeMs, ctimeMs, ino];
+    });
+    return createHash('sha256').update(JSON.stringify([FORMAT, name, stats])).digest('hex');
+  } catch {
+    return null;
+  }
 }
 
 function entryPath(name: string, folder: string): string {
   return join(folder, 'data', `${name}.bin`);
 }
 
+/** Layout of an entry: a u32 header length, the header (JSON), then images and labels from the next multiple of 8. */
+const payloadStart = (headerLength: number) => 8 * Math.ceil((4 + headerLength) / 8);
 
 function readExactly(fd: number, into: Uint8Array, position: number): boolean {
   let done = 0;
@@ -87,8 +98,8 @@ export function readDecoded(name: string, sources: string[], dim: number, folder
     const headerBytes = Buffer.alloc(headerLength);
     if (!readExactly(fd, headerBytes, 4)) return reject();
     const header = JSON.parse(headerBytes.toString('utf8')) as Header;
-    if (header.format !== FORMAT || header.dim !== dim || header.key !== keyOf(name, sources)) return null;
-    const start = 8 * Math.ceil((4 + headerLength) / 8);
+    if (header.format !== FORMAT || header.dim !== dim || header.key !== sourcesKey(name, sources)) return null;
+    const start = payloadStart(headerLength);
     const images = new Float32Array(new SharedArrayBuffer(4 * header.count * dim));
     const labels = new Int32Array(new SharedArrayBuffer(4 * header.count));
     if (!readExactly(fd, new Uint8Array(images.buffer), start) || !readExactly(fd, new Uint8Array(labels.buffer), start + images.byteLength)) return reject();
@@ -108,19 +119,6 @@ function reject(): null {
 }
 
 /**
- * The sources' key as they are before decoding: `writeDecoded` stores the entry under it only if
- * they are still so afterwards (a file replaced while it was read must not pair its new stat with
- * the old pixels).
- */
-export function sourcesKey(name: string, sources: string[]): string | null {
-  try {
-    return keyOf(name, sources);
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Stores data set `name` as decoded from `sources`, whose key `before` was taken before they were
  * read (best effort: a cache that cannot be written, or sources that changed meanwhile, are skipped).
  */
@@ -130,7 +128,7 @@ export function writeDecoded(name: string, sources: string[], data: DecodedData,
   const dim = data.images.length / Math.max(count, 1);
   const header: Header = { format: FORMAT, key: before, count, dim, files: data.files, payload: contentHash(data) };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const start = 8 * Math.ceil((4 + headerBytes.length) / 8);
+  const start = payloadStart(headerBytes.length);
   const entry = Buffer.alloc(start + data.images.byteLength + data.labels.byteLength);
   entry.writeUInt32LE(headerBytes.length, 0);
   headerBytes.copy(entry, 4);

@@ -24,7 +24,6 @@ import { runStageOne } from '../experiments/stageOne.ts';
 import { mathVersion } from './cellKey.ts';
 import { stageIFloat64Flops, type Rates } from './cost.ts';
 
-
 /**
  * Fastest of `repeats` runs after a warm-up, in seconds: other work on the machine only ever slows a
  * run down, so the minimum is the steadiest reading of what the kernel costs (a median of three read
