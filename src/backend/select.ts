@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { findBlas, type Blas, type BlasInfo } from './blas.ts';
 import { useBlasMatMul } from './blasMatMul.ts';
 import { useHeapSlice } from './sliceKernel.ts';
+import { useHeapExp } from './expKernel.ts';
 import { tuneMalloc } from './mallocTuning.ts';
 import { withTfjsCodeCache } from './codeCache.ts';
 
@@ -86,7 +87,10 @@ export async function initBackend(requested = process.env.UHOP_BACKEND): Promise
     if (failure === null) {
       // The BLAS kernel is for the wasm path only; tfjs-node has native matMuls of its own.
       const search = choice === 'wasm' ? findBlas() : { blas: null, skipped: [] };
-      if (choice === 'wasm') useHeapSlice(true);
+      if (choice === 'wasm') {
+        useHeapSlice(true);
+        useHeapExp(true);
+      }
       blas = search.blas;
       if (blas) useBlasMatMul(blas);
       // the thread count changes the last bits of BLAS results, so it is part of the label (and cache key)
