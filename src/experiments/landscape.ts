@@ -144,7 +144,7 @@ export function fixedPointMove(memories: Point[], alpha: number, beta: number): 
   const space = pixelSpace(memoryTensor);
   const step = retrievalStep(memoryTensor, space, memoryTensor, separationSpec(alpha, beta));
   const moves = Array.from(step.change.dataSync());
-  tf.dispose([step.states, step.weights, step.logits, step.change, memoryTensor]);
+  tf.dispose([step.states, step.weights, step.logits, step.change, step.features, memoryTensor]);
   space.dispose();
   return moves.reduce((a, b) => a + b, 0) / moves.length;
 }

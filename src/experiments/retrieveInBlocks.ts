@@ -120,7 +120,7 @@ function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { 
     if (step === 1) out.gaps.set(logitGaps(result.logits));
     if (!(allFinite(result.states) && allFinite(result.weights)) && (out.badStep === 0 || step < out.badStep)) out.badStep = step;
     const change = tf.sum(result.change);
-    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights) * size : NaN;
+    const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights, result.features) * size : NaN;
     out.perStep[step - 1] = { energy, change: change.dataSync()[0], count: size };
     change.dispose();
   });

@@ -43,10 +43,13 @@ export function conjugates(logits: tf.Tensor2D, spec: RetrievalSpec, weights?: t
   });
 }
 
-/** E(x) = ½K(x, x) − Ψ*_α(z)/β of each state, from its logits z (and p = Sep(z), when the caller has it). */
-export function stateEnergies(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): tf.Tensor1D {
+/**
+ * E(x) = ½K(x, x) − Ψ*_α(z)/β of each state, from its logits z (and p = Sep(z) and the features
+ * Φ(x) the logits came from, when the caller has them: a second Φ(x) was a Q × d × D_Φ product).
+ */
+export function stateEnergies(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D, features?: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => {
-    const features = space.project(states);
+    features ??= space.project(states);
     const selfSimilarity = tf.mul(tf.sum(tf.square(features), 1), 0.5);
     return tf.sub(selfSimilarity, tf.div(conjugates(logits, spec, weights), spec.beta)) as tf.Tensor1D;
   });
@@ -54,11 +57,11 @@ export function stateEnergies(space: FeatureSpace, states: tf.Tensor2D, logits: 
 
 /**
  * Mean energy over the states, from the logits z = β·K(Ξ, x) already computed for them and, when
- * the caller has it, p = Sep(z) (saves a second sparsemax / entmax).
+ * the caller has them, p = Sep(z) (saves a second sparsemax / entmax) and the features Φ(x).
  */
-export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D): number {
+export function meanEnergy(space: FeatureSpace, states: tf.Tensor2D, logits: tf.Tensor2D, spec: RetrievalSpec, weights?: tf.Tensor2D, features?: tf.Tensor2D): number {
   if (alphaOf(spec) === null) return NaN;
-  const value = tf.tidy(() => tf.mean(stateEnergies(space, states, logits, spec, weights)));
+  const value = tf.tidy(() => tf.mean(stateEnergies(space, states, logits, spec, weights, features)));
   const energy = value.dataSync()[0];
   value.dispose();
   return energy;

@@ -53,19 +53,24 @@ export interface StepResult extends RetrievalResult {
   logits: tf.Tensor2D;
   /** ‖x_t − x_{t−1}‖ per query. */
   change: tf.Tensor1D;
+  /** Φ(x_{t−1}), the features the logits were scored from (the energy's ½K(x, x) reads them). */
+  features: tf.Tensor2D;
   /** x_{t−1}, the state the step started from (owned by `retrieve`). */
   from?: tf.Tensor2D;
 }
 
 /** The logits that enter Sep: K(Ξ, x) scaled by β when β is an inverse temperature. */
 export function stepLogits(space: FeatureSpace, states: tf.Tensor2D, spec: RetrievalSpec): tf.Tensor2D {
-  return tf.tidy(() => {
-    const scores = similarityFor(spec.similarity, spec.plugins)(space.project(states), space.memories, spec);
-    return (spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores) as tf.Tensor2D;
-  });
+  return tf.tidy(() => logitsOf(space, space.project(states), spec));
 }
 
-/** One update step for all queries: the new states, the weights p, the logits and each query's move. */
+/** stepLogits from the states' features Φ(x). */
+function logitsOf(space: FeatureSpace, features: tf.Tensor2D, spec: RetrievalSpec): tf.Tensor2D {
+  const scores = similarityFor(spec.similarity, spec.plugins)(features, space.memories, spec);
+  return (spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores) as tf.Tensor2D;
+}
+
+/** One update step for all queries: the new states, the weights p, the logits (and their features) and each query's move. */
 export function retrievalStep(
   memories: tf.Tensor2D,
   space: FeatureSpace,
@@ -73,12 +78,13 @@ export function retrievalStep(
   spec: RetrievalSpec,
 ): StepResult {
   return tf.tidy(() => {
-    const logits = stepLogits(space, states, spec);
+    const features = space.project(states);
+    const logits = logitsOf(space, features, spec);
     const separated = separationFor(spec.separation, spec.plugins)(logits, spec);
     const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
     const next = tf.matMul(weights, memories) as tf.Tensor2D;
     const change = tf.sqrt(tf.sum(tf.square(tf.sub(next, states)), 1)) as tf.Tensor1D;
-    return { states: next, weights, logits, change };
+    return { states: next, weights, logits, change, features };
   });
 }
 
@@ -103,7 +109,7 @@ export function retrieve(
     const largestMove = tf.max(next.change);
     const settled = (spec.tolerance ?? 0) > 0 && largestMove.dataSync()[0] < spec.tolerance!;
     largestMove.dispose();
-    tf.dispose([next.logits, next.change]);
+    tf.dispose([next.logits, next.change, next.features]);
     if (result) tf.dispose([result.states, result.weights]);
     result = { states: next.states, weights: next.weights };
     if (settled) break;

@@ -10,11 +10,22 @@ import { nearestMemories } from './diagnostics.ts';
 /** Largest size with its own histogram bucket; larger sizes share the last one. */
 export const HISTOGRAM_MAX = 10;
 
-/** Per query, the number of entries of p above the threshold. */
+/**
+ * Per query, the number of entries of p above the threshold, compared in float32 as tf.greater
+ * compares them, counted on the values in place (tfjs's greater + cast + sum made two Q × M tensors).
+ */
 export function supportSizes(weights: tf.Tensor2D, threshold: number): Int32Array {
-  const counts = tf.tidy(() => tf.sum(tf.cast(tf.greater(weights, threshold), 'int32'), 1));
-  const sizes = Int32Array.from(counts.dataSync());
-  counts.dispose();
+  const [rows, cols] = weights.shape;
+  return countAbove(peekValues(weights), rows, cols, Math.fround(threshold));
+}
+
+function countAbove(values: Float32Array, rows: number, cols: number, threshold: number): Int32Array {
+  const sizes = new Int32Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let count = 0;
+    for (let i = row * cols, end = i + cols; i < end; i++) if (values[i] > threshold) count++;
+    sizes[row] = count;
+  }
   return sizes;
 }
 
