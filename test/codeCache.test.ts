@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const codeCache = fileURLToPath(new URL('../src/backend/codeCache.ts', import.meta.url));
+const codeCache = fileURLToPath(new URL('../src/io/codeCache.ts', import.meta.url));
 
 /** A fake @tensorflow package (requiring a sibling file and a plain package) in a fresh folder. */
 function fakePackages(): string {

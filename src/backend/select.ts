@@ -11,7 +11,7 @@ import { useBlasMatMul } from './blasMatMul.ts';
 import { useHeapSlice } from './sliceKernel.ts';
 import { useHeapExp } from './expKernel.ts';
 import { tuneMalloc } from './mallocTuning.ts';
-import { withTfjsCodeCache } from './codeCache.ts';
+import { withTfjsCodeCache } from '../io/codeCache.ts';
 
 export const backendChoices = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof backendChoices)[number];

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Core from '@tensorflow/tfjs';
-import { withTfjsCodeCache } from './codeCache.ts';
+import { withTfjsCodeCache } from '../io/codeCache.ts';
 
 export const tf: typeof Core = withTfjsCodeCache(() => createRequire(import.meta.url)('@tensorflow/tfjs'));
 

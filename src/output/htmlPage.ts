@@ -5,10 +5,9 @@
  * any request at all.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml, inlineHtml } from './markdownHtml.ts';
+import { vegaBuildFiles } from './vegaBundles.ts';
 
 export interface PageFigure {
   /** File stem (error-vs-M); the element id is figure-<name>. */
@@ -17,15 +16,12 @@ export interface PageFigure {
   spec: TopLevelSpec;
 }
 
-const require = createRequire(import.meta.url);
 let scripts: string | null = null;
 
 /** vega, vega-lite (UMD builds: globals `vega`, `vegaLite`) and the page's own script, read once. */
 function inlineScripts(): string {
   if (scripts === null) {
-    // the packages export only their entry points: their build folders hold the minified bundles
-    const vega = join(dirname(require.resolve('vega')), 'vega.min.js');
-    const vegaLite = join(dirname(require.resolve('vega-lite')), 'vega-lite.min.js');
+    const { vega, vegaLite } = vegaBuildFiles();
     const page = new URL('./page.js', import.meta.url);
     scripts = [vega, vegaLite, page].map((file) => `<script>${scriptText(readFileSync(file, 'utf8'))}</script>`).join('\n');
   }

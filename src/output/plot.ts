@@ -2,8 +2,8 @@
  * Plots as vega-lite specs rendered to SVG by vega's headless View (renderer "none") and to PNG
  * by resvg: no cairo, no browser.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { vega, vegaLite } from './vegaBundles.ts';
 import { Resvg, renderAsync } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
 import { dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
@@ -110,7 +110,7 @@ export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLev
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   return svg;

@@ -18,8 +18,8 @@ import { Module, createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { cacheFolder } from '../io/cacheFolder.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { cacheFolder } from './cacheFolder.ts';
 
 /** The part of Node's CommonJS Module that a compile sees. */
 interface LoadingModule {
@@ -52,15 +52,18 @@ function readCache(path: string): Buffer | undefined {
   return entry.length > 32 && sha256(data).equals(entry.subarray(0, 32)) ? data : undefined;
 }
 
-/** What Node's _compile does for a CommonJS file, with the script's cached data from `folder`. */
-function compileWithCache(module: LoadingModule, content: string, filename: string, folder: string): unknown {
-  const path = join(folder, `${cacheKey(filename, content)}.v8`);
-  const cachedData = readCache(path);
+/**
+ * What Node's _compile does for a CommonJS file, with the script's cached data from `folder` (none
+ * when null); `requireFor` is what the file's require() calls.
+ */
+function compileWithCache(module: LoadingModule, content: string, filename: string, folder: string | null, requireFor: (id: string) => unknown = createRequire(filename)): unknown {
+  const path = folder === null ? null : join(folder, `${cacheKey(filename, content)}.v8`);
+  const cachedData = path === null ? undefined : readCache(path);
   const script = new Script(Module.wrap(content), { filename, cachedData });
   if (cachedData && !script.cachedDataRejected) codeCacheUse.hits++;
   const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-  const result = wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
-  if (!cachedData || script.cachedDataRejected) {
+  const result = wrapper.call(module.exports, module.exports, requireFor, module, filename, dirname(filename));
+  if (path !== null && (!cachedData || script.cachedDataRejected)) {
     // made after the module ran: the functions its loading compiled are in the cache too
     try {
       const data = script.createCachedData();
@@ -73,9 +76,23 @@ function compileWithCache(module: LoadingModule, content: string, filename: stri
   return result;
 }
 
+const defaultFolder = () => join(cacheFolder(), 'v8-code');
+const cacheOff = () => process.env.UHOP_CODE_CACHE === 'off';
+
+/**
+ * The exports of a CommonJS or UMD file run as Node would run it, compiled from (and into) the code
+ * cache: for single-file builds in packages whose own entry is an ES module (those load through
+ * `import`, which Node 20 cannot cache). `requireFor` is what the file's require() calls.
+ */
+export function runCachedScript(filename: string, requireFor: (id: string) => unknown, folder = defaultFolder()): unknown {
+  const module: LoadingModule = { exports: {} };
+  compileWithCache(module, readFileSync(filename, 'utf8'), filename, cacheOff() ? null : folder, requireFor);
+  return module.exports;
+}
+
 /** `load()`, with the tfjs bundles it requires compiled from (and into) the code cache. */
-export function withTfjsCodeCache<T>(load: () => T, folder = join(cacheFolder(), 'v8-code')): T {
-  if (process.env.UHOP_CODE_CACHE === 'off') return load();
+export function withTfjsCodeCache<T>(load: () => T, folder = defaultFolder()): T {
+  if (cacheOff()) return load();
   const original = modulePrototype._compile;
   modulePrototype._compile = function (this: LoadingModule, content: string, filename: string, ...rest: unknown[]) {
     // newer Nodes pass the module's format: anything but CommonJS is theirs to compile
