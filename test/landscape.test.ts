@@ -30,7 +30,7 @@ import { rngFor } from '../src/random/prng.ts';
 import { checkPanelChange } from '../src/reproduce/panelClaims.ts';
 import { claimSchema } from '../src/reproduce/recipe.ts';
 import { figureSpec, panelsCsv } from '../src/output/landscapeFigures.ts';
-import { renderSvg } from '../src/output/plot.ts';
+import { renderSvg } from '../src/output/render.ts';
 
 await backend();
 const work = mkdtempSync(join(tmpdir(), 'uhop-landscape-'));

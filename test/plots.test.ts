@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from 'vega-lite';
-import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg } from '../src/output/plot.ts';
+import { errorVsLogitScaleSpec, errorVsMemoriesSpec } from '../src/output/plot.ts';
+import { renderFigure, renderSvg } from '../src/output/render.ts';
+import { startFigureThread } from '../src/output/figureThread.ts';
+import type { TopLevelSpec } from 'vega-lite';
 import { phaseCells, phaseFits, phaseHeatmapSpec } from '../src/output/phase.ts';
 import { symlogAxis, dodgeFactors } from '../src/output/style.ts';
 import type { SummaryRow } from '../src/output/tables.ts';
@@ -111,4 +114,22 @@ test('dodge factors are symmetric around 1 and stay within their span however ma
   const many = dodgeFactors(42);
   assert.ok(Math.abs(Math.log10(many[41] / many[0]) - 0.1) < 1e-12, 'all 42 within 0.1 decades');
   assert.deepEqual(dodgeFactors(1), [1]);
+});
+
+test('the figure thread draws the same SVG and PNG as this thread; a bad spec fails with its message; close ends it', async () => {
+  const spec = errorVsMemoriesSpec(rows, 'figure thread');
+  const thread = await startFigureThread();
+  try {
+    const [there, here] = await Promise.all([thread.render(spec), renderFigure(spec)]);
+    assert.equal(there.svg, here.svg);
+    assert.ok(there.png.length > 1000);
+    assert.deepEqual(Buffer.from(there.png), Buffer.from(here.png));
+    const bad = { ...spec, layer: undefined, mark: 'no-such-mark' } as unknown as TopLevelSpec;
+    await assert.rejects(thread.render(bad), /^Error: figure thread: TypeError: .*vega-lite/s);
+    // the thread goes on after a failed figure
+    assert.equal((await thread.render(spec)).svg, here.svg);
+  } finally {
+    await thread.close();
+  }
+  await assert.rejects(thread.render(spec), /figure thread ended/);
 });

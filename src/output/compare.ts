@@ -7,7 +7,7 @@ import { compareErrorVsFeatureDimSpec, compareErrorVsMemoriesSpec, comparePaired
 import { compareRows, comparePairedRows, configDifferences, unpairedReason, type ComparedRun, type ComparePairedRow, type CompareRow } from './compareTables.ts';
 import { figureHtml, htmlPage } from './htmlPage.ts';
 import { markdownToHtml } from './markdownHtml.ts';
-import { renderSvg, svgToPng } from './plot.ts';
+import { renderSvg, svgToPng } from './render.ts';
 
 const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const cell = (text: string) => text.replace(/\|/g, '\\|');

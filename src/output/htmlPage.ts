@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml, inlineHtml } from './markdownHtml.ts';
-import { vegaBuildFiles } from './vegaBundles.ts';
+import { vegaBuildFiles } from './vegaFiles.ts';
 
 export interface PageFigure {
   /** File stem (error-vs-M); the element id is figure-<name>. */

@@ -10,7 +10,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { caseBeta, type ResolvedFigureConfig } from '../config/figureSchema.ts';
 import { panelMetrics, separationLabel, type Panel, type Point, type Snapshot } from '../experiments/landscape.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { renderSvg, svgToPng } from './plot.ts';
+import { renderSvg, svgToPng } from './render.ts';
 
 export const figureFileName = { landscape: 'energy-landscape', basins: 'basins' } as const;
 

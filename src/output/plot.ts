@@ -1,10 +1,5 @@
-/**
- * Plots as vega-lite specs rendered to SVG by vega's headless View (renderer "none") and to PNG
- * by resvg: no cairo, no browser.
- */
+/** Plots as vega-lite specs (render.ts draws them). */
 import type { TopLevelSpec } from 'vega-lite';
-import { vega, vegaLite } from './vegaBundles.ts';
-import { Resvg, renderAsync } from '@resvg/resvg-js';
 import type { SummaryRow } from './tables.ts';
 import { dodgeFactors, legendToggle, seriesStyle, symlogAxis } from './style.ts';
 
@@ -107,25 +102,4 @@ export function errorVsLogitScaleSpec(rows: SummaryRow[], title: string): TopLev
       { mark: { type: 'point', filled: false, strokeWidth: 1.8, size: 70 }, encoding: { x, y, ...style.point, tooltip, opacity: toggle.opacity(1) } },
     ],
   } as TopLevelSpec;
-}
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
-
-const PNG_OPTIONS = { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } } as const;
-
-export function svgToPng(svg: string): Uint8Array {
-  return new Resvg(svg, PNG_OPTIONS).render().asPng();
-}
-
-/**
- * The same PNG as svgToPng, rendered on libuv's thread pool: meanwhile the main thread goes on (the
- * next figure's SVG, the tables), so a run's figures no longer take their PNGs' time one after another.
- */
-export async function svgToPngInBackground(svg: string): Promise<Uint8Array> {
-  return (await renderAsync(svg, PNG_OPTIONS)).asPng();
 }

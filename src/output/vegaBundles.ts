@@ -6,20 +6,12 @@
  * and draw the same SVG: the figures of every recipe in results/paper are byte-identical.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
 import { runCachedScript } from '../io/codeCache.ts';
+import { vegaBuildFiles } from './vegaFiles.ts';
 
 const require = createRequire(import.meta.url);
-
-/** The builds' files: the packages export only their entry points, whose folders hold the bundles. */
-export function vegaBuildFiles(): { vega: string; vegaLite: string } {
-  return {
-    vega: join(dirname(require.resolve('vega')), 'vega.min.js'),
-    vegaLite: join(dirname(require.resolve('vega-lite')), 'vega-lite.min.js'),
-  };
-}
 
 function load(): { vega: typeof Vega; vegaLite: typeof VegaLite } {
   const files = vegaBuildFiles();

@@ -3,11 +3,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { CachedCell, FailedCell } from '../experiments/records.ts';
+import type { CachedCell, FailedCell, ModelRecord } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
-import { cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
-import { errorVsLogitScaleSpec, errorVsMemoriesSpec, renderSvg, svgToPngInBackground } from './plot.ts';
+import { type SummaryRow, cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
+import { errorVsLogitScaleSpec, errorVsMemoriesSpec } from './plot.ts';
+import type { FigureRenderer } from './render.ts';
 import { figureCaption, reportHtml, reportMarkdown } from './report.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { separationBoundsSpec, separationRows } from './geometry.ts';
@@ -17,8 +18,8 @@ import { stageOneCsv, stageOneLossSpec, stageOneRows } from './stageOne.ts';
 
 /** The files of a run with a trained Φ (a model with featureMap: true), besides resultFiles. */
 export const stageOneFiles = ['stage1.csv', 'stage1-loss.svg', 'stage1-loss.png'] as const;
-import { axisFigureName, axisMarkdown, axisPoints, axisSpec, countsMetastable, type AxisMetric } from './axisFigures.ts';
-import { formatSweepValue, sweepAxes } from '../experiments/cellIdentity.ts';
+import { axisFigureName, axisMarkdown, axisPoints, axisSpec, countsMetastable, type AxisMetric, type AxisPoint } from './axisFigures.ts';
+import { formatSweepValue, sweepAxes, type SweepAxis } from '../experiments/cellIdentity.ts';
 
 /** The files `uhop run` and `uhop report` write (failed.csv only when a cell failed). */
 export const resultFiles = [
@@ -40,12 +41,17 @@ export const resultFiles = [
   'manifest.json',
 ] as const;
 
+/**
+ * `render` draws the figures: here by default, or on a figure thread (figureThread.ts). They are
+ * all sent before the tables are made, so another thread draws them meanwhile.
+ */
 export async function writeResults(
   directory: string,
   config: ResolvedConfig,
   cells: CachedCell[],
   failed: FailedCell[],
   manifest: Manifest,
+  render: FigureRenderer = renderHere,
 ): Promise<string[]> {
   const records = cells.flatMap((cell) => cell.records);
   const rows = summaryRows(records);
@@ -55,6 +61,10 @@ export async function writeResults(
   const axes = sweepAxes(records);
   const metrics: AxisMetric[] = countsMetastable(records) ? ['error', 'metastableShare'] : ['error'];
   const axisViews = axes.flatMap((axis) => metrics.map((metric) => ({ axis, metric, points: axisPoints(records, axis, metric) })));
+  // the figures' specs (and the tables that come with some of them) first, and their drawing started
+  const { plots, plotTables } = rows.length ? plotsOf(config, records, rows, cells, axisViews, title) : { plots: {}, plotTables: {} };
+  const drawing = Promise.all(Object.entries(plots).map(([name, spec]) => render(spec).then((figure) => [name, figure] as const)));
+  drawing.catch(() => {}); // awaited below: a figure that fails while the tables are made is reported there
   const summary = [summaryMarkdown(rows, paired, title), ...axisViews.map((view) => axisMarkdown(view.points, view.axis, view.metric))].join('\n');
   const metastable = metastableMarkdown(rows);
   const files: Record<string, string | Uint8Array> = {
@@ -69,47 +79,11 @@ export async function writeResults(
     'report.md': '',
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
+    ...plotTables,
   };
-  const plots: Record<string, TopLevelSpec> = {};
-  if (rows.length) {
-    if (config.figures.includes('error-vs-M')) plots['error-vs-M'] = errorVsMemoriesSpec(rows, title);
-    if (config.figures.includes('error-vs-logit-scale')) {
-      plots['error-vs-logit-scale'] = errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`);
-    }
-    if (config.figures.includes('separation-bounds')) {
-      const separation = separationRows(records);
-      files['separation-bounds.csv'] = toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
-      plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
-    }
-    if (config.figures.includes('phase-diagram')) {
-      const cellsOfPhase = phaseCells(records);
-      const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
-      files['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
-      files['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
-      plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
-      plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
-    }
-    // every run with a trained Φ: its Stage I curves
-    const curves = stageOneRows(cells);
-    if (curves.length) {
-      files['stage1.csv'] = stageOneCsv(curves, config);
-      plots['stage1-loss'] = stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`);
-    }
-    for (const { axis, metric, points } of axisViews) {
-      const what = metric === 'error' ? 'retrieval error' : 'metastable share';
-      plots[axisFigureName(metric, axis)] = axisSpec(points, axis, metric, `${config.name}: ${what} vs ${axis.path} (${config.dataset.name})`);
-    }
-    // each PNG renders on the thread pool while the next SVG is drawn; its key is placed now, so the
-    // files (and the report's figures) keep the order of the plots
-    const pngs: Array<Promise<void>> = [];
-    for (const [name, spec] of Object.entries(plots)) {
-      const svg = await renderSvg(spec);
-      files[`${name}.svg`] = svg;
-      files[`${name}.png`] = new Uint8Array(0);
-      pngs.push(svgToPngInBackground(svg).then((png) => void (files[`${name}.png`] = png)));
-    }
-    await Promise.all(pngs);
-  }
+  // each figure's two files in the order of the plots (the report lists them so), filled once drawn
+  for (const name of Object.keys(plots)) Object.assign(files, { [`${name}.svg`]: '', [`${name}.png`]: new Uint8Array(0) });
+  for (const [name, { svg, png }] of await drawing) Object.assign(files, { [`${name}.svg`]: svg, [`${name}.png`]: png });
   if (config.metrics.perQuery) files['queries.csv'] = queriesCsv(cells.flatMap((cell) => cell.queries ?? []));
   if (failed.length) {
     const paths = sweepAxes(failed).map((axis) => axis.path);
@@ -128,4 +102,48 @@ export async function writeResults(
   // a failed.csv of an earlier run goes once no cell has failed
   if (!failed.length) rmSync(join(directory, 'failed.csv'), { force: true });
   return Object.keys(files).map((name) => join(directory, name));
+}
+
+/** Draws in this thread (render.ts loads vega and resvg on the first figure). */
+const renderHere: FigureRenderer = async (spec) => (await import('./render.ts')).renderFigure(spec);
+
+/** The run's figures as vega-lite specs, with the tables that belong to some of them (in file order). */
+function plotsOf(
+  config: ResolvedConfig,
+  records: ModelRecord[],
+  rows: SummaryRow[],
+  cells: CachedCell[],
+  axisViews: Array<{ axis: SweepAxis; metric: AxisMetric; points: AxisPoint[] }>,
+  title: string,
+): { plots: Record<string, TopLevelSpec>; plotTables: Record<string, string> } {
+  const plots: Record<string, TopLevelSpec> = {};
+  const plotTables: Record<string, string> = {};
+  if (config.figures.includes('error-vs-M')) plots['error-vs-M'] = errorVsMemoriesSpec(rows, title);
+  if (config.figures.includes('error-vs-logit-scale')) {
+    plots['error-vs-logit-scale'] = errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`);
+  }
+  if (config.figures.includes('separation-bounds')) {
+    const separation = separationRows(records);
+    plotTables['separation-bounds.csv'] = toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
+    plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
+  }
+  if (config.figures.includes('phase-diagram')) {
+    const cellsOfPhase = phaseCells(records);
+    const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
+    plotTables['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
+    plotTables['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
+    plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
+    plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
+  }
+  // every run with a trained Φ: its Stage I curves
+  const curves = stageOneRows(cells);
+  if (curves.length) {
+    plotTables['stage1.csv'] = stageOneCsv(curves, config);
+    plots['stage1-loss'] = stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`);
+  }
+  for (const { axis, metric, points } of axisViews) {
+    const what = metric === 'error' ? 'retrieval error' : 'metastable share';
+    plots[axisFigureName(metric, axis)] = axisSpec(points, axis, metric, `${config.name}: ${what} vs ${axis.path} (${config.dataset.name})`);
+  }
+  return { plots, plotTables };
 }

@@ -4,6 +4,7 @@ import { runSweep, type SweepOptions, type SweepProgress, type SweepResult } fro
 import { buildManifest, type Manifest } from './provenance.ts';
 import { withFolderLock } from './folderLock.ts';
 import { claimFolderFor } from './folderConfig.ts';
+import type { FigureThread } from '../output/figureThread.ts';
 
 /** Holds the folder's lock throughout; refuses a folder written by a config whose cells differ (UserError). */
 export async function runToFolder(
@@ -12,15 +13,18 @@ export async function runToFolder(
   shardLabel: string | null = null,
 ): Promise<{ result: SweepResult; manifest: Manifest }> {
   const startedAt = new Date();
-  // the plotting code (vega, vega-lite: 0.4 s of evaluation on the main thread) loads once the first
-  // cells are handed out, while they run, not after the sweep; loaded with the plan, it had delayed
-  // the first cell by as much
+  // the output code loads, and the figure thread starts (it loads vega and resvg), once the first
+  // cells are handed out, while they run, not after the sweep; loaded with the plan, they had
+  // delayed the first cell
   let writer: Promise<typeof import('../output/writeResults.ts')> | null = null;
+  let figures = null as Promise<FigureThread> | null;
   const loadWriter = () => {
     if (!writer) {
       writer = import('../output/writeResults.ts');
+      figures = import('../output/figureThread.ts').then(({ startFigureThread }) => startFigureThread());
       // awaited after the sweep: a failed import is reported there, not as an unhandled rejection mid-sweep
       writer.catch(() => {});
+      figures.catch(() => {});
     }
     return writer;
   };
@@ -35,7 +39,7 @@ export async function runToFolder(
     },
     onCellDone: (cell, ok, done, toRun, worker) => given?.onCellDone?.(cell, ok, done, toRun, worker),
   };
-  return withFolderLock(options.resultsDir, async () => {
+  const work = withFolderLock(options.resultsDir, async () => {
     claimFolderFor(options.resultsDir, config);
     const result = await runSweep(config, { ...options, progress });
     const manifest = buildManifest({
@@ -53,7 +57,12 @@ export async function runToFolder(
       shard: shardLabel,
     });
     const { writeResults } = await loadWriter();
-    await writeResults(options.resultsDir, config, result.cells, result.failed, manifest);
+    await writeResults(options.resultsDir, config, result.cells, result.failed, manifest, (await figures!).render);
     return { result, manifest };
   });
+  try {
+    return await work;
+  } finally {
+    await figures?.then((thread) => thread.close(), () => {});
+  }
 }
