@@ -9,6 +9,6 @@ export async function runFigureToFolder(config: ResolvedFigureConfig, directory:
   const startedAt = new Date();
   const backend = await initBackend();
   const result = computeFigure(config);
-  const files = await writeFigureResults(directory, config, result, backend.label, runProvenance(startedAt, backend));
+  const files = await writeFigureResults(directory, config, result, backend.label, await runProvenance(startedAt, backend));
   return { files, panels: result.panels.length, backend: backend.label };
 }

@@ -1,5 +1,6 @@
 /** What produced a result: versions, backend, data, math version, git commit, machine, times, cells. */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,7 @@ import type { Manifest } from '../output/manifest.ts';
 
 export type { Manifest } from '../output/manifest.ts';
 
+const execFileAsync = promisify(execFile);
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function packageVersion(name: string): string | null {
@@ -23,18 +25,27 @@ function packageVersion(name: string): string | null {
   }
 }
 
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+async function git(...args: string[]): Promise<string> {
+  return (await execFileAsync('git', args, { cwd: projectRoot })).stdout.trim();
 }
 
-function gitCommit(): string | null {
-  try {
-    return git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
-  } catch {
-    return null;
-  }
-}
+let commit: Promise<string | null> | null = null;
 
+/**
+ * The checkout's commit (with -dirty), asked of git once per process and in the background: a run
+ * calls it as it starts, so the two git calls (~50 ms) are not on its path after the last cell.
+ */
+export function gitCommit(): Promise<string | null> {
+  commit ??= (async () => {
+    try {
+      const [head, changes] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain', '--untracked-files=no')]);
+      return head + (changes ? '-dirty' : '');
+    } catch {
+      return null;
+    }
+  })();
+  return commit;
+}
 
 export interface ManifestInput {
   startedAt: Date;
@@ -47,7 +58,7 @@ export interface ManifestInput {
 }
 
 /** What every result records about how it was made: versions, commit, math version, backend, machine, times. */
-export function runProvenance(startedAt: Date, backend: BackendInfo) {
+export async function runProvenance(startedAt: Date, backend: BackendInfo) {
   const cpuList = cpus();
   const own = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
   return {
@@ -55,7 +66,7 @@ export function runProvenance(startedAt: Date, backend: BackendInfo) {
     command: process.argv.slice(2),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    gitCommit: gitCommit(),
+    gitCommit: await gitCommit(),
     mathVersion: mathVersion(),
     backend,
     versions: {
@@ -70,9 +81,9 @@ export function runProvenance(startedAt: Date, backend: BackendInfo) {
   };
 }
 
-export function buildManifest(input: ManifestInput): Manifest {
+export async function buildManifest(input: ManifestInput): Promise<Manifest> {
   return {
-    ...runProvenance(input.startedAt, input.backend),
+    ...(await runProvenance(input.startedAt, input.backend)),
     dataset: input.dataset,
     cellKeys: input.cellKeys,
     cells: input.cells,

@@ -1,7 +1,7 @@
 /** Runs a config's sweep into a results folder and writes its tables, plots, report and manifest. */
 import type { ResolvedConfig } from '../config/parity.ts';
 import { runSweep, type SweepOptions, type SweepProgress, type SweepResult } from './sweep.ts';
-import { buildManifest, type Manifest } from './provenance.ts';
+import { buildManifest, gitCommit, type Manifest } from './provenance.ts';
 import { withFolderLock } from './folderLock.ts';
 import { claimFolderFor } from './folderConfig.ts';
 import type { FigureThread } from '../output/figureThread.ts';
@@ -13,6 +13,7 @@ export async function runToFolder(
   shardLabel: string | null = null,
 ): Promise<{ result: SweepResult; manifest: Manifest }> {
   const startedAt = new Date();
+  gitCommit(); // for the manifest, asked now: git runs while the cells do
   // the output code loads, and the figure thread starts (it loads vega and resvg), once the first
   // cells are handed out, while they run, not after the sweep; loaded with the plan, they had
   // delayed the first cell
@@ -42,7 +43,7 @@ export async function runToFolder(
   const work = withFolderLock(options.resultsDir, async () => {
     claimFolderFor(options.resultsDir, config);
     const result = await runSweep(config, { ...options, progress });
-    const manifest = buildManifest({
+    const manifest = await buildManifest({
       startedAt,
       backend: result.plan.backend,
       dataset: result.plan.data,
