@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ResolvedConfig } from '../config/parity.ts';
-import type { CachedCell, FailedCell, ModelRecord } from '../experiments/records.ts';
+import type { CachedCell, FailedCell, ModelRecord, StageOneRow } from '../experiments/records.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { removeStaleTemporaries } from '../io/staleTemporaries.ts';
 import { type SummaryRow, cellsCsv, toCsv, queriesCsv, metastableCsv, metastableMarkdown, pairedCsv, pairedRows, summaryCsv, summaryMarkdown, summaryRows, timingsCsv, traceCsv } from './tables.ts';
@@ -54,6 +54,11 @@ export async function writeResults(
   render: FigureRenderer = renderHere,
 ): Promise<string[]> {
   const records = cells.flatMap((cell) => cell.records);
+  // Stage I's figure needs only the cells: it is sent first, and drawn while the summaries are computed
+  const curves = records.length ? stageOneRows(cells) : [];
+  const stageOne = curves.length ? stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`) : null;
+  const stageOneDrawn = stageOne ? render(stageOne) : null;
+  stageOneDrawn?.catch(() => {}); // awaited with the others below
   const rows = summaryRows(records);
   const paired = pairedRows(records, config.baseline ?? config.models[0].name);
   const title = `${config.name}: retrieval error vs M (${config.dataset.name}, parity ${config.parity})`;
@@ -62,8 +67,8 @@ export async function writeResults(
   const metrics: AxisMetric[] = countsMetastable(records) ? ['error', 'metastableShare'] : ['error'];
   const axisViews = axes.flatMap((axis) => metrics.map((metric) => ({ axis, metric, points: axisPoints(records, axis, metric) })));
   // the figures' specs (and the tables that come with some of them) first, and their drawing started
-  const { plots, plotTables } = rows.length ? plotsOf(config, records, rows, cells, axisViews, title) : { plots: {}, plotTables: {} };
-  const drawing = Promise.all(Object.entries(plots).map(([name, spec]) => render(spec).then((figure) => [name, figure] as const)));
+  const { plots, plotTables } = rows.length ? plotsOf(config, records, rows, axisViews, title, { curves, spec: stageOne }) : { plots: {}, plotTables: {} };
+  const drawing = Promise.all(Object.entries(plots).map(([name, spec]) => ((spec === stageOne && stageOneDrawn) || render(spec)).then((figure) => [name, figure] as const)));
   drawing.catch(() => {}); // awaited below: a figure that fails while the tables are made is reported there
   const summary = [summaryMarkdown(rows, paired, title), ...axisViews.map((view) => axisMarkdown(view.points, view.axis, view.metric))].join('\n');
   const metastable = metastableMarkdown(rows);
@@ -79,7 +84,7 @@ export async function writeResults(
     'report.md': '',
     'config.resolved.json': `${JSON.stringify(config, null, 2)}\n`,
     'manifest.json': `${JSON.stringify(manifest, null, 2)}\n`,
-    ...plotTables,
+    ...Object.fromEntries(Object.entries(plotTables).map(([name, table]) => [name, table()])),
   };
   // each figure's two files in the order of the plots (the report lists them so), filled once drawn
   for (const name of Object.keys(plots)) Object.assign(files, { [`${name}.svg`]: '', [`${name}.png`]: new Uint8Array(0) });
@@ -107,39 +112,41 @@ export async function writeResults(
 /** Draws in this thread (render.ts loads vega and resvg on the first figure). */
 const renderHere: FigureRenderer = async (spec) => (await import('./render.ts')).renderFigure(spec);
 
-/** The run's figures as vega-lite specs, with the tables that belong to some of them (in file order). */
+/**
+ * The run's figures as vega-lite specs, with the tables that belong to some of them (in file order;
+ * made when called, after the figures are sent). `stageOne`: the Stage I curves and their figure.
+ */
 function plotsOf(
   config: ResolvedConfig,
   records: ModelRecord[],
   rows: SummaryRow[],
-  cells: CachedCell[],
   axisViews: Array<{ axis: SweepAxis; metric: AxisMetric; points: AxisPoint[] }>,
   title: string,
-): { plots: Record<string, TopLevelSpec>; plotTables: Record<string, string> } {
+  stageOne: { curves: StageOneRow[]; spec: TopLevelSpec | null },
+): { plots: Record<string, TopLevelSpec>; plotTables: Record<string, () => string> } {
   const plots: Record<string, TopLevelSpec> = {};
-  const plotTables: Record<string, string> = {};
+  const plotTables: Record<string, () => string> = {};
   if (config.figures.includes('error-vs-M')) plots['error-vs-M'] = errorVsMemoriesSpec(rows, title);
   if (config.figures.includes('error-vs-logit-scale')) {
     plots['error-vs-logit-scale'] = errorVsLogitScaleSpec(rows, `${config.name}: error against logit scale (points: M)`);
   }
   if (config.figures.includes('separation-bounds')) {
     const separation = separationRows(records);
-    plotTables['separation-bounds.csv'] = toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
+    plotTables['separation-bounds.csv'] = () => toCsv(separation, ['M', 'featureDim', 'lower', 'optimum', 'upper', 'reached', 'start'], 'featureDim');
     plots['separation-bounds'] = separationBoundsSpec(separation, `${config.name}: minimal separation Δ_min vs M`);
   }
   if (config.figures.includes('phase-diagram')) {
     const cellsOfPhase = phaseCells(records);
     const fits = phaseFits(cellsOfPhase, config.metrics.phaseTarget);
-    plotTables['phase.md'] = phaseMarkdown(fits, config.metrics.phaseTarget);
-    plotTables['phase.csv'] = toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
+    plotTables['phase.md'] = () => phaseMarkdown(fits, config.metrics.phaseTarget);
+    plotTables['phase.csv'] = () => toCsv(cellsOfPhase, ['model', 'M', 'featureDim', 'success', 'metastable'], 'featureDim');
     plots['phase-success'] = phaseHeatmapSpec(cellsOfPhase, fits, 'success', `${config.name}: success rate over D_Φ × M`);
     plots['phase-metastable'] = phaseHeatmapSpec(cellsOfPhase, fits, 'metastable', `${config.name}: metastable share over D_Φ × M`);
   }
   // every run with a trained Φ: its Stage I curves
-  const curves = stageOneRows(cells);
-  if (curves.length) {
-    plotTables['stage1.csv'] = stageOneCsv(curves, config);
-    plots['stage1-loss'] = stageOneLossSpec(curves, `${config.name}: Stage I loss vs epoch (mean over seeds, band: min–max)`);
+  if (stageOne.spec) {
+    plotTables['stage1.csv'] = () => stageOneCsv(stageOne.curves, config);
+    plots['stage1-loss'] = stageOne.spec;
   }
   for (const { axis, metric, points } of axisViews) {
     const what = metric === 'error' ? 'retrieval error' : 'metastable share';
