@@ -1,10 +1,11 @@
 /**
- * V8's code cache for the tfjs bundles. Requiring @tensorflow/tfjs compiles about 4 MB of CommonJS;
- * the main thread and every worker do it at each start, and on 2 cores those compiles queue behind
- * each other before the first cell can run. Node 20 has no compile cache of its own for require()
- * (module.enableCompileCache came in Node 22), so the bundles under node_modules/@tensorflow/ are
- * compiled here through vm.Script with the cached data V8 made last time, kept in the cache folder
- * (see cacheFolder.ts).
+ * V8's code cache for the tfjs bundles and vega's single-file builds. Requiring @tensorflow/tfjs
+ * compiles about 4 MB of CommonJS; the main thread and every worker do it at each start, and on 2
+ * cores those compiles queue behind each other before the first cell can run. Node 20 has no
+ * compile cache of its own for require() (module.enableCompileCache came in Node 22), so the
+ * bundles under node_modules/@tensorflow/ (withTfjsCodeCache) and the files given to
+ * runCachedScript (../output/vegaBundles.ts) are compiled here through vm.Script with the cached
+ * data V8 made last time, kept in the cache folder (see cacheFolder.ts).
  *
  * V8 itself checks cached data only against the source's length and its own version and flags, and
  * a damaged file can abort the process. So an entry's key holds a hash of the file's content (with
