@@ -71,6 +71,17 @@ test('the probe measures positive rates once per machine and backend, then reads
     (await import('node:fs')).writeFileSync(join(folder, 'calibration.json'), JSON.stringify(stored));
     const again = await ratesFor(label);
     assert.ok(Number.isFinite(again.gemm64) && again.gemm !== 42);
+    // before the backend is up, the early worker start reads the rates stored last for this machine,
+    // whatever the backend they were stored under; another machine's are not this one's
+    const { lastRatesOfMachine } = await import('../src/runs/calibrationCache.ts');
+    const fs = await import('node:fs');
+    const [entry] = JSON.parse(readFileSync(join(folder, 'calibration.json'), 'utf8'));
+    const otherBackend = { ...entry, key: entry.key.replace(` | ${label} | `, ' | node | '), rates: { ...entry.rates, gemm: 7 } };
+    fs.writeFileSync(join(folder, 'calibration.json'), JSON.stringify([entry, otherBackend]));
+    assert.equal(lastRatesOfMachine()?.gemm, 7);
+    const otherMachine = { ...otherBackend, key: otherBackend.key.replace(/ \| \d+ \| v\d/, ' | 999 | v') };
+    fs.writeFileSync(join(folder, 'calibration.json'), JSON.stringify([otherMachine]));
+    assert.equal(lastRatesOfMachine(), null);
   } finally {
     delete process.env.UHOP_CACHE_DIR;
   }

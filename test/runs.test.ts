@@ -121,7 +121,8 @@ test('one folder, one config: another config is refused (also with --force), a l
   const dir = join(work, 'one-config');
   cpSync(unsharded, dir, { recursive: true });
   const before = readFileSync(join(dir, 'config.resolved.json'), 'utf8');
-  for (const extra of [[], ['--force']]) {
+  // with --workers 2 the pool starts before the folder is checked: refused, the run still ends
+  for (const extra of [[], ['--force'], ['--workers', '2']]) {
     const refused = uhop('run', ...grid, ...otherModels, '--set', 'retrieval.steps=5', '--out', dir, ...extra);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /holds the cells of another config: models, retrieval\.steps differ from its config\.resolved\.json/);

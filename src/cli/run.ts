@@ -3,7 +3,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfigWithPlugins } from '../plugins/configPlugins.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
-import { parseShard, planSweep, type SweepPlan } from '../runs/sweep.ts';
+import type { SweepPlan } from '../runs/sweep.ts';
+import { parseShard } from '../runs/grid.ts';
+import { startPoolEarly } from '../runs/earlyPool.ts';
 import { cellCost, runSeconds } from '../runs/cost.ts';
 import { chooseWorkers } from '../runs/estimate.ts';
 import { progressReporter, reportDamaged } from './progress.ts';
@@ -89,6 +91,7 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const workers = parseWorkers(options.workers);
   assertFolderPath(directory, folderLabel);
   if (options.dryRun) {
+    const { planSweep } = await import('../runs/sweep.ts');
     const plan = await planSweep(config, directory, { shard, force: options.force, dataDir: options.dataDir });
     console.log(describePlan(config, plan, workers, folderConflict(directory, config)));
     return;
@@ -97,9 +100,11 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
   const startedAt = new Date();
   // a damaged cell file is said even with --quiet: the run replaces it
   const progress = { ...progressReporter(Boolean(options.quiet)), onDamaged: reportDamaged };
+  // the workers start now, before this thread loads tfjs and the run's modules (./earlyPool.ts)
+  const early = startPoolEarly(config, { workers, shard });
   let outcome;
   try {
-    const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress };
+    const sweep = { resultsDir: directory, workers, force: options.force, shard, dataDir: options.dataDir, progress, early };
     const { runToFolder } = await import('../runs/runToFolder.ts');
     outcome = await runToFolder(config, sweep, options.shard ?? null);
   } catch (error) {
@@ -107,6 +112,8 @@ export async function runCommand(configPath: string, options: RunOptions): Promi
     throw isDiskFull(error) ? diskFullError(directory) : error;
   } finally {
     progress.stop();
+    // the sweep closes the pool it used; one left unused (the folder was refused, say) ends here
+    await early?.then((pool) => pool.close(), () => {});
   }
   const { result, manifest } = outcome;
   const seconds = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);

@@ -13,6 +13,7 @@ import { scratchFloat64 } from '../backend/scratch.ts';
 import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 import { tiledObjective } from './tiledLoss.ts';
+import { fusedMaxLossApplies } from './solverChoice.ts';
 
 export interface StageIOptions extends LossOptions {
   loss: SeparationLossName;
@@ -101,9 +102,6 @@ function epochBatches(n: number, options: StageIOptions): Array<Int32Array | nul
  */
 export const FULL_LOSS_LIMIT = 4096;
 
-/** The float64 max-loss path holds K and G (16 n² bytes); up to 2 GiB of them, n ≤ 11,585. */
-const FUSED_MAX_LOSS_BYTES = 2 ** 31;
-
 /** A Stage I objective as the trainer uses it, whichever way it is computed. */
 interface TrainingObjective {
   value(weightsT: tf.Tensor2D): number;
@@ -136,13 +134,6 @@ function fullObjective(objective: StageIObjective): TrainingObjective {
 function objectiveFor(x: tf.Tensor2D, options: StageIOptions): TrainingObjective {
   if (x.shape[0] <= FULL_LOSS_LIMIT && options.solver !== 'tiled') return fullObjective(stageIObjective(options.loss, x, options));
   return tiledObjective(options.loss, x, options, options.tileEntries);
-}
-
-/** The official capacity protocol (max loss, plain full-batch SGD, no projection) has a float64 path. */
-export function fusedMaxLossApplies(n: number, options: Pick<StageIOptions, 'loss' | 'optimizer' | 'project' | 'batchSize' | 'solver'>): boolean {
-  const fullBatch = !options.batchSize || options.batchSize >= n;
-  const fits = 16 * n * n <= FUSED_MAX_LOSS_BYTES;
-  return (options.solver ?? 'auto') === 'auto' && options.loss === 'max' && options.optimizer === 'sgd' && !options.project && fullBatch && fits;
 }
 
 /**

@@ -4,12 +4,7 @@
  * tiny cell), and kept per machine, backend, math and probe version in the user's cache folder
  * (UHOP_CACHE_DIR, else $XDG_CACHE_HOME/uhop or ~/.cache/uhop), so no bench has to run first.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { tf } from '../backend/tf.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { cacheFolder } from '../io/cacheFolder.ts';
 import { normalArray, rngFor } from '../random/prng.ts';
 import { separations } from '../hopfield/separations.ts';
 import { similarities } from '../hopfield/similarities.ts';
@@ -21,7 +16,7 @@ import { validateConfig } from '../config/load.ts';
 import { resolveConfig } from '../config/parity.ts';
 import { runCell } from '../experiments/cell.ts';
 import { runStageOne } from '../experiments/stageOne.ts';
-import { mathVersion } from './cellKey.ts';
+import { cachedRates, storeRates } from './calibrationCache.ts';
 import { stageIFloat64Flops, type Rates } from './cost.ts';
 
 /**
@@ -132,42 +127,11 @@ export async function probeRates(): Promise<Rates> {
   return { gemm, gemm64: gemm64Rate, gramEntry, weightEntry, softmax, sparse, l1, stageStep, normal, cell: Math.max(0, one - model), model };
 }
 
-/** Bumped whenever the probe or the Rates it returns change: older stored rates are probed again. */
-const PROBE_VERSION = 4;
-// every rate of Rates, no more and no fewer (the compiler checks the list against the interface)
-const rateNames = Object.keys({
-  gemm: true, gemm64: true, gramEntry: true, weightEntry: true, softmax: true, sparse: true, l1: true, stageStep: true, normal: true, cell: true, model: true,
-} satisfies Record<keyof Rates, true>) as Array<keyof Rates>;
-
-/** Stored rates of this probe version: every rate there, a finite number ≥ 0. */
-function usable(rates: unknown): rates is Rates {
-  return typeof rates === 'object' && rates !== null && rateNames.every((name) => Number.isFinite((rates as Record<string, unknown>)[name]) && ((rates as Record<string, number>)[name] >= 0));
-}
-
-interface Stored {
-  key: string;
-  measuredAt: string;
-  rates: Rates;
-}
-
 /** The rates for this machine and backend: from the cache when the probe ran before, else probed now and stored. */
 export async function ratesFor(backendLabel: string): Promise<Rates> {
-  const key = [`probe ${PROBE_VERSION}`, backendLabel, cpus()[0]?.model ?? 'cpu', cpus().length, process.version, mathVersion()].join(' | ');
-  const file = join(cacheFolder(), 'calibration.json');
-  let stored: Stored[] = [];
-  try {
-    stored = JSON.parse(readFileSync(file, 'utf8')) as Stored[];
-    const hit = stored.find((entry) => entry.key === key);
-    if (hit && usable(hit.rates)) return hit.rates;
-  } catch {
-    stored = []; // none yet, or unreadable: probe again
-  }
+  const cached = cachedRates(backendLabel);
+  if (cached) return cached;
   const rates = await probeRates();
-  try {
-    mkdirSync(cacheFolder(), { recursive: true });
-    writeFileAtomic(file, `${JSON.stringify([...stored.filter((s) => s.key !== key).slice(-9), { key, measuredAt: new Date().toISOString(), rates }], null, 2)}\n`);
-  } catch {
-    // a read-only home: the probe simply runs again next time
-  }
+  storeRates(backendLabel, rates);
   return rates;
 }

@@ -6,7 +6,7 @@
 import type { ResolvedConfig } from '../config/parity.ts';
 import type { CellKey } from '../experiments/cell.ts';
 import { cellConfig } from '../config/sweep.ts';
-import { fusedMaxLossApplies } from '../featuremap/train.ts';
+import { fusedMaxLossApplies } from '../featuremap/solverChoice.ts';
 
 export interface CellCost {
   /** Stage I FLOPs of the float32 products (tensor path), or of the float64 products (max-loss path). */

@@ -8,7 +8,6 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { initBackend, type BackendInfo } from '../backend/select.ts';
 import { loadPool } from '../data/registry.ts';
-import { poolShape } from '../data/poolSize.ts';
 import { poolFingerprint, type PoolFingerprint } from '../data/pool.ts';
 import type { CellKey } from '../experiments/cell.ts';
 import { shardCells, type Shard } from './grid.ts';
@@ -30,6 +29,7 @@ import { runCellTask } from './runOneCell.ts';
 import { ratesFor } from './calibration.ts';
 import { chooseWorkers, estimateCell, totalSeconds, type CellEstimate } from './estimate.ts';
 import { WorkerPool } from './workerPool.ts';
+import { startPool, workersForEarlyStart, workersWithRates, type EarlyPool } from './earlyPool.ts';
 import { loadPlugins } from '../plugins/load.ts';
 import type { CellOutcome, CellTask } from './workerProtocol.ts';
 
@@ -66,6 +66,8 @@ export interface SweepOptions {
   /** Searched first for data files (--data-dir). */
   dataDir?: string;
   progress?: SweepProgress;
+  /** Workers already starting (./earlyPool.ts), null for none; undefined: the sweep decides. */
+  early?: EarlyPool;
 }
 
 export interface SweepResult {
@@ -113,34 +115,17 @@ export function defaultWorkers(): number {
 }
 
 /**
- * How many workers to start before the plan is made: the count asked for, else what the cost model
- * chooses for all the cells (sizes from the data set's spec: nothing is loaded yet). Cached cells
- * can only lower it; the sweep ends the workers it does not need.
+ * How many workers to start before the plan is made: as ./earlyPool.ts decides, with the rates of
+ * this backend (probed now if need be) where no rates were stored for this machine.
  */
 export async function workersToStart(config: ResolvedConfig, options: SweepOptions): Promise<number> {
-  if (options.workers !== undefined) return options.workers;
-  const rates = await ratesFor((await initBackend()).label);
-  const shape = poolShape(config.dataset);
-  const testCount = config.queries.from === 'test' ? (shape.testCount ?? undefined) : undefined;
-  return chooseWorkers(undefined, shardCells(config, options.shard).map((cell) => estimateCell(config, cell, shape.dim, rates, testCount)));
-}
-
-/**
- * Worker threads started before the plan is made, so that their tfjs and backend start (~0.5 s each)
- * overlaps the main thread's: as many as the run could use, none for a run the main thread does alone
- * (on 2 cores, two workers starting for nothing slowed a small run's plan by their start-up).
- */
-function startWorkersEarly(count: number): Promise<WorkerPool> | null {
-  if (count < 2) return null;
-  const starting = WorkerPool.start(count);
-  starting.catch(() => {}); // a failed start is reported where the pool is awaited
-  return starting;
+  return workersForEarlyStart(config, options) ?? workersWithRates(config, options.shard, await ratesFor((await initBackend()).label));
 }
 
 export async function runSweep(config: ResolvedConfig, options: SweepOptions): Promise<SweepResult> {
   const { resultsDir, progress = {} } = options;
   removeStaleTemporaries(resultsDir);
-  const early = startWorkersEarly(await workersToStart(config, options));
+  const early = options.early !== undefined ? options.early : startPool(await workersToStart(config, options));
   let plan: SweepPlan;
   try {
     plan = await planSweep(config, resultsDir, options);
