@@ -29,9 +29,9 @@ const config = {
 const path = join(work, 'parallel.json');
 writeFileSync(path, JSON.stringify(config));
 
-function run(workers: number, out: string) {
+function run(workers: number, out: string, blockEntries: string | null = String(7 * 60)) {
   // every cell shares its blocks (threshold 0), 7 queries per block
-  const env = { ...process.env, UHOP_SHARE_FLOPS: '0', UHOP_BLOCK_ENTRIES: String(7 * 60), UHOP_DEBUG_JOBS: '1' };
+  const env = { ...process.env, UHOP_SHARE_FLOPS: '0', UHOP_DEBUG_JOBS: '1', ...(blockEntries ? { UHOP_BLOCK_ENTRIES: blockEntries } : {}) };
   const result = spawnSync(process.execPath, ['bin/uhop', 'run', path, '--out', out, '--workers', String(workers), '--quiet'], { encoding: 'utf8', env });
   assert.equal(result.status, 0, result.stderr);
   return result.stderr;
@@ -48,4 +48,12 @@ test('a shared cell gives the same cells.csv on 2 workers as in one thread, and 
   assert.ok(jobs.every((line) => /^job \S+ (pixels|learned|norm-matched) \d+\+[17] own=(true|false)$/.test(line)), 'blocks of 7 queries and a last one of 1');
   assert.ok(jobs.some((line) => line.endsWith('own=false')), 'some blocks ran on the other worker');
   assert.ok(jobs.some((line) => line.includes('norm-matched')), 'the norm-matched space is rebuilt too');
+});
+
+test('models that share their first scores (softmax, sparsemax) still go to the pool one model each: a cell of one block per model uses both workers', () => {
+  run(1, join(work, 'one-whole'), null);
+  const log = run(2, join(work, 'two-whole'), null);
+  assert.equal(readFileSync(join(work, 'two-whole', 'cells.csv'), 'utf8'), readFileSync(join(work, 'one-whole', 'cells.csv'), 'utf8'));
+  const pixelJobs = log.split('\n').filter((line) => / pixels 0\+\d+ /.test(line));
+  assert.equal(pixelJobs.length, 2, `one job per pixel model: ${pixelJobs.join('; ')}`);
 });

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { retrieve, type RetrievalSpec } from '../src/hopfield/retrieval.ts';
+import { queryScores, retrieve, type RetrievalSpec } from '../src/hopfield/retrieval.ts';
 import { linearSpace, pixelSpace } from '../src/hopfield/featureSpace.ts';
 import { errorPerQuery, meanOf, successRate } from '../src/metrics/retrievalError.ts';
 import { pairGeometry, retrievalEnds } from '../src/metrics/diagnostics.ts';
@@ -130,4 +130,59 @@ test('MHN softmax error of a pinned MNIST memory set matches an independent plai
   assert.ok(expected > 0.01, 'the check needs a memory set where the error is not trivially 0');
   assert.equal(record.mse, record.error / 784);
   assert.ok(Math.abs(meanOf([1, 2, 3]) - 2) < 1e-12);
+});
+
+test('retrieval from the first scores given (queryScores): the same states, weights and per-step results as without, the scores left to the caller', () => {
+  const memories = tf.tensor2d([0.9, 0.1, 0.3, 0.2, 0.8, 0.4, 0.5, 0.5, 0.9, 0.1, 0.7, 0.6], [4, 3]);
+  const queries = tf.tensor2d([0.6, 0.4, 0.2, 0.1, 0.9, 0.5], [2, 3]);
+  const wT = tf.tensor2d([1, 0.5, -0.2, 0.3, 0.7, 1.1], [3, 2]);
+  const space = linearSpace(memories, wT);
+  const threeSteps = { ...spec, steps: 3, beta: 2, betaPlacement: 'logits' as const };
+  const seen = (into: number[][]) => (_step: number, result: { logits: tf.Tensor; states: tf.Tensor }) => into.push([...result.logits.dataSync(), ...result.states.dataSync()]);
+  const [alone, given] = [[], []] as number[][][];
+  const reference = retrieve(memories, space, queries, threeSteps, seen(alone));
+  const first = queryScores(space, queries, threeSteps);
+  const shared = retrieve(memories, space, queries, threeSteps, seen(given), first);
+  assert.deepEqual(given, alone, 'every step: logits and states');
+  assert.deepEqual(shared.states.dataSync(), reference.states.dataSync());
+  assert.deepEqual(shared.weights.dataSync(), reference.weights.dataSync());
+  assert.ok(!first.logits.isDisposed && !first.features.isDisposed, 'the caller disposes the scores it gave');
+  tf.dispose([memories, queries, wT, reference.states, reference.weights, shared.states, shared.weights, first.logits, first.features]);
+  space.dispose();
+});
+
+test('models that score alike share their first step (one job): each record is the one it has when run alone', async () => {
+  const models = [
+    { name: 'softmax', separation: 'softmax' },
+    { name: 'sparsemax', separation: 'sparsemax' },
+    { name: 'poly-3', separation: 'poly', degree: 3 },
+    { name: 'l2', similarity: 'l2', separation: 'softmax' },
+    { name: 'Φ softmax', separation: 'softmax', featureMap: true },
+    { name: 'Φ entmax', separation: 'entmax15', featureMap: true },
+  ];
+  const configOf = (chosen: typeof models) =>
+    resolveConfig(
+      validateConfig(
+        {
+          name: 'shared-scores',
+          dataset: { name: 'synthetic-sphere', dim: 12, count: 60, seed: 4 },
+          memories: [20],
+          seeds: 1,
+          retrieval: { steps: 3, beta: 4 },
+          featureMap: { dim: 6, epochs: 3, lr: 0.1 },
+          models: chosen,
+        },
+        'test',
+      ),
+    );
+  const together = configOf(models);
+  const pool = loadPool(together.dataset);
+  const label = await backend();
+  const { records, trace } = await runCell(together, pool, { memories: 20, seed: 1 }, label);
+  for (const model of models) {
+    const alone = await runCell(configOf([model]), pool, { memories: 20, seed: 1 }, label);
+    const record = records.find((r) => r.model === model.name)!;
+    assert.deepEqual(record, alone.records[0], model.name);
+    assert.deepEqual(trace?.filter((row) => row.model === model.name), alone.trace, `${model.name}: per-step trace`);
+  }
 });

@@ -16,15 +16,16 @@ export type SpaceId = 'pixels' | 'learned' | 'norm-matched';
 
 export interface BlockJob {
   spaceId: SpaceId;
-  settings: BlockSettings;
+  /** The models of the job: one, or several that share their first step's scores (retrieveBlock). */
+  models: BlockSettings[];
   block: { start: number; size: number };
   /** Multiply-adds ×2 of the block, to decide whether handing it out pays. */
   flops: number;
 }
 
-/** Runs jobs (in any order, anywhere) and returns their outcomes in job order. */
+/** Runs jobs (in any order, anywhere) and returns their outcomes in job order (per job, one per model). */
 export interface BlockRunner {
-  run(jobs: BlockJob[], cell: CellBlocks): Promise<BlockOutcome[]>;
+  run(jobs: BlockJob[], cell: CellBlocks): Promise<BlockOutcome[][]>;
 }
 
 /** A cell's side of its blocks: its own tensors, and the shareable form built on first need. */
@@ -50,8 +51,24 @@ export interface CellShare {
 
 /** Runs every job in this thread, in order: what one worker, or a small cell, does. */
 export const localRunner: BlockRunner = {
-  run: async (jobs, cell) => jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.settings, job.block)),
+  run: async (jobs, cell) => jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.models, job.block)),
 };
+
+/**
+ * The jobs split into jobs of one model each, and the way back for their outcomes: jobs handed out
+ * to other workers go one model each, so the models that would share their scores still spread
+ * over the workers (a big cell has few jobs: one per model where its queries fit one block).
+ */
+export function oneModelEach(jobs: BlockJob[]): { jobs: BlockJob[]; regroup(outcomes: BlockOutcome[][]): BlockOutcome[][] } {
+  const split = jobs.flatMap((job) => job.models.map((settings) => ({ ...job, models: [settings], flops: job.flops / job.models.length })));
+  return {
+    jobs: split,
+    regroup: (outcomes) => {
+      let next = 0;
+      return jobs.map((job) => job.models.map(() => outcomes[next++][0]));
+    },
+  };
+}
 
 /** A name for a cell's shared inputs, unique across the worker threads of a run. */
 export const newToken = () => randomUUID();

@@ -11,7 +11,8 @@ import { summarizeEnds } from '../metrics/diagnostics.ts';
 import { supportHistogram } from '../metrics/metastable.ts';
 import type { CellContext } from './cellContext.ts';
 import { temperatureFor } from './temperatureMatch.ts';
-import { mergeBlocks, supportThreshold, type BlockInputs, type QueryOutcome } from './retrieveInBlocks.ts';
+import { mergeBlocks, supportThreshold, type BlockInputs, type BlockOutcome, type QueryOutcome } from './retrieveInBlocks.ts';
+import { similarities } from '../hopfield/similarities.ts';
 import { localRunner, type BlockJob, type BlockRunner, type CellBlocks, type SpaceId } from './blockRunner.ts';
 import { rowBlocks } from '../backend/blocks.ts';
 import { PluginError } from '../plugins/contract.ts';
@@ -65,15 +66,38 @@ function separationLabel(model: ModelSpec, spec: RetrievalSpec): string {
   return model.separation;
 }
 
-/** The query blocks of one model as jobs. */
-function jobsOf(model: ModelSpec, spec: RetrievalSpec, context: CellContext): BlockJob[] {
+/**
+ * What a model's first step scores, as a key: models with the same one (the same space, built-in
+ * similarity, distance sign, and β where β scales the logits) score the queries alike until their
+ * separations differ, so their jobs compute those scores once. Null for a plugin similarity.
+ */
+function firstScoresKey(model: ModelSpec, spec: RetrievalSpec, context: CellContext): string | null {
+  if (!Object.hasOwn(similarities, spec.similarity)) return null;
+  const beta = spec.betaPlacement === 'logits' ? spec.beta : null;
+  return JSON.stringify([spaceIdOf(model, context), spec.similarity, spec.distanceSign, spec.betaPlacement, beta]);
+}
+
+type WithSpec = { model: ModelSpec; spec: RetrievalSpec };
+
+/** The models in groups of one first-step key (a group's order: its first model's place), each model alone without a key. */
+function scoreGroups(models: WithSpec[], context: CellContext): WithSpec[][] {
+  const groups = new Map<string, WithSpec[]>();
+  models.forEach((entry, i) => {
+    const key = firstScoresKey(entry.model, entry.spec, context) ?? `alone ${i}`;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  });
+  return [...groups.values()];
+}
+
+/** The query blocks of a group of models as jobs, all models of a group in each. */
+function jobsOf(group: WithSpec[], context: CellContext): BlockJob[] {
   const { config, cell, dim } = context;
-  const spaceId = spaceIdOf(model, context);
+  const spaceId = spaceIdOf(group[0].model, context);
   const width = spaceId === 'pixels' ? dim : (cell.featureDim ?? dim);
-  const settings = { model: model.name, spec, supportThreshold: supportThreshold(config, model, context.plugins), clamp: config.metrics.clamp, convergedRadius: config.metrics.convergedRadius };
-  // per step: scores (query × memories × width) and the output Ξp (query × memories × d); then the convergence check
-  const perQuery = 2 * cell.memories * ((width + dim) * spec.steps + dim);
-  return rowBlocks(context.queries.shape[0], cell.memories).map((block) => ({ spaceId, settings, block, flops: perQuery * block.size }));
+  const models = group.map(({ model, spec }) => ({ model: model.name, spec, supportThreshold: supportThreshold(config, model, context.plugins), clamp: config.metrics.clamp, convergedRadius: config.metrics.convergedRadius }));
+  // per model and step: scores (query × memories × width) and the output Ξp (query × memories × d); then the convergence check
+  const perQuery = group.reduce((sum, { spec }) => sum + 2 * cell.memories * ((width + dim) * spec.steps + dim), 0);
+  return rowBlocks(context.queries.shape[0], cell.memories).map((block) => ({ spaceId, models, block, flops: perQuery * block.size }));
 }
 
 /** Waits for every promise, then throws the first failure: no job of the cell is left running. */
@@ -96,12 +120,13 @@ export async function evaluateModels(context: CellContext, runner: BlockRunner =
     inputs: (id) => blockInputs(context, id),
     share: () => context.share(),
   };
-  const run = async (models: Array<{ model: ModelSpec; spec: RetrievalSpec }>) => {
-    const jobs = models.map(({ model, spec }) => jobsOf(model, spec, context));
-    const outcomes = await runner.run(jobs.flat(), blocks);
-    let next = 0;
-    models.forEach(({ model, spec }, i) => {
-      const mine = outcomes.slice(next, (next += jobs[i].length));
+  const run = async (models: WithSpec[]) => {
+    const jobs = scoreGroups(models, context).flatMap((group) => jobsOf(group, context));
+    const outcomes = await runner.run(jobs, blocks);
+    const byModel = new Map<string, BlockOutcome[]>(models.map(({ model }) => [model.name, []]));
+    jobs.forEach((job, j) => job.models.forEach((settings, k) => byModel.get(settings.model)!.push(outcomes[j][k])));
+    models.forEach(({ model, spec }) => {
+      const mine = byModel.get(model.name)!;
       const result = evaluateModel(model, spec, spaceById(spaceIdOf(model, context), context), context, mergeBlocks(context.queries.shape[0], mine));
       scales.set(model.name, result.record.logitScale);
       results.set(model.name, result);

@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../config/parity.ts';
 import type { ModelSpec } from '../config/schema.ts';
 import { copyRows } from '../backend/rows.ts';
 import type { FeatureSpace } from '../hopfield/featureSpace.ts';
-import { retrieve, type RetrievalSpec } from '../hopfield/retrieval.ts';
+import { queryScores, retrieve, type RetrievalSpec, type StepScores } from '../hopfield/retrieval.ts';
 import { hasEnergy, meanEnergy } from '../hopfield/energy.ts';
 import { errorPerQuery } from '../metrics/retrievalError.ts';
 import { allFinite, argmaxRows, logitGaps } from '../metrics/diagnostics.ts';
@@ -97,24 +97,49 @@ function emptyOutcome(count: number): QueryOutcome {
   };
 }
 
-/** Retrieval and metrics of queries start … start + size − 1 of one model; a failing plugin fails the cell, named. */
-export function retrieveBlock(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }): BlockOutcome {
+/**
+ * Retrieval and metrics of queries start … start + size − 1 for each of `models`, one outcome
+ * each, in their order. Models of one job differ only after their first step's scores (see
+ * evaluateModel's scoreGroups): those are computed once, the same product of the same values each
+ * model would have made. A failing plugin fails the cell, named.
+ */
+export function retrieveBlock(inputs: BlockInputs, models: BlockSettings[], block: { start: number; size: number }): BlockOutcome[] {
+  const { start, size } = block;
+  const { dim } = inputs;
+  const queries = tf.tensor2d(inputs.queryValues.subarray(start * dim, (start + size) * dim), [size, dim]);
+  let first: StepScores | undefined;
   try {
-    return retrieveBlockOf(inputs, settings, block);
+    const started = performance.now();
+    if (models.length > 1) first = naming(models[0], () => queryScores(inputs.space, queries, { ...models[0].spec, plugins: inputs.plugins }));
+    const sharedMs = performance.now() - started;
+    return models.map((settings, i) => {
+      const out = naming(settings, () => retrieveBlockOf(inputs, settings, block, queries, first));
+      if (i === 0) out.ms += sharedMs; // the shared scores counted with the first model
+      return out;
+    });
+  } finally {
+    queries.dispose();
+    if (first) tf.dispose([first.features, first.logits]);
+  }
+}
+
+/** `run`, with a plugin's failure turned into the cell's, naming the model. */
+function naming<T>(settings: BlockSettings, run: () => T): T {
+  try {
+    return run();
   } catch (error) {
     if (error instanceof PluginError) throw new CellFailure(`model "${settings.model}": ${error.message}`);
     throw error;
   }
 }
 
-function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }): BlockOutcome {
+function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { start: number; size: number }, queries: tf.Tensor2D, first?: StepScores): BlockOutcome {
   const started = performance.now();
   const { start, size } = block;
   const spec = blockSpec(settings.spec, inputs.plugins, start);
   const { dim, space } = inputs;
   const out: BlockOutcome = { start, ...emptyOutcome(size) };
   const withEnergy = hasEnergy(spec);
-  const queries = tf.tensor2d(inputs.queryValues.subarray(start * dim, (start + size) * dim), [size, dim]);
   const targets = inputs.targets.subarray(start, start + size);
   const { states, weights, steps } = retrieve(inputs.memories, space, queries, spec, (step, result) => {
     if (step === 1) out.gaps.set(logitGaps(result.logits));
@@ -123,7 +148,7 @@ function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { 
     const energy = withEnergy && result.from ? meanEnergy(space, result.from, result.logits, spec, result.weights, result.features) * size : NaN;
     out.perStep[step - 1] = { energy, change: change.dataSync()[0], count: size };
     change.dispose();
-  });
+  }, first);
   out.steps = steps ?? spec.steps;
   const targetRows = tf.tensor2d(copyRows(inputs.memoryValues, dim, targets), [size, dim]);
   out.errors.set(errorPerQuery(targetRows, states, settings.clamp));
@@ -132,7 +157,7 @@ function retrieveBlockOf(inputs: BlockInputs, settings: BlockSettings, block: { 
   const separated = spec.betaPlacement === 'output' ? tf.div(weights, spec.beta) : tf.clone(weights);
   out.sizes.set(supportSizes(separated as tf.Tensor2D, settings.supportThreshold));
   out.converged = convergence(states, inputs.memories, targets, settings.convergedRadius, inputs.memoryValues);
-  tf.dispose([states, weights, targetRows, separated, queries]);
+  tf.dispose([states, weights, targetRows, separated]);
   out.ms = performance.now() - started;
   return out;
 }

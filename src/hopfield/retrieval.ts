@@ -70,16 +70,38 @@ function logitsOf(space: FeatureSpace, features: tf.Tensor2D, spec: RetrievalSpe
   return (spec.betaPlacement === 'logits' ? tf.mul(scores, spec.beta) : scores) as tf.Tensor2D;
 }
 
-/** One update step for all queries: the new states, the weights p, the logits (and their features) and each query's move. */
+/**
+ * Φ(x) of some states and the logits scored from them. Models that differ only after the scores
+ * (their separation, say) share those of their first step: the same product of the same values.
+ */
+export interface StepScores {
+  features: tf.Tensor2D;
+  logits: tf.Tensor2D;
+}
+
+/** The first step's scores of the queries (the caller owns them). */
+export function queryScores(space: FeatureSpace, queries: tf.Tensor2D, spec: RetrievalSpec): StepScores {
+  return tf.tidy(() => {
+    const features = space.project(queries);
+    return { features, logits: logitsOf(space, features, spec) };
+  });
+}
+
+/**
+ * One update step for all queries: the new states, the weights p, the logits (and their features)
+ * and each query's move. With `scores` (the states' own, from queryScores), those are used, not
+ * computed again, and the result's logits and features are copies the caller may dispose.
+ */
 export function retrievalStep(
   memories: tf.Tensor2D,
   space: FeatureSpace,
   states: tf.Tensor2D,
   spec: RetrievalSpec,
+  scores?: StepScores,
 ): StepResult {
   return tf.tidy(() => {
-    const features = space.project(states);
-    const logits = logitsOf(space, features, spec);
+    const features = scores ? tf.clone(scores.features) : space.project(states);
+    const logits = scores ? tf.clone(scores.logits) : logitsOf(space, features, spec);
     const separated = separationFor(spec.separation, spec.plugins)(logits, spec);
     const weights = (spec.betaPlacement === 'output' ? tf.mul(separated, spec.beta) : separated) as tf.Tensor2D;
     const next = tf.matMul(weights, memories) as tf.Tensor2D;
@@ -91,6 +113,7 @@ export function retrievalStep(
 /**
  * Up to T update steps from the queries, fewer when every query moves less than spec.tolerance; the
  * caller owns (and disposes) the result. `afterStep` sees each step's result (1-based step number).
+ * `first`: the queries' scores from queryScores, computed once for several models (kept by the caller).
  */
 export function retrieve(
   memories: tf.Tensor2D,
@@ -98,13 +121,14 @@ export function retrieve(
   queries: tf.Tensor2D,
   spec: RetrievalSpec,
   afterStep?: (step: number, result: StepResult) => void,
+  first?: StepScores,
 ): RetrievalResult {
   let result: RetrievalResult | null = null;
   let step = 0;
   while (step < spec.steps) {
     step++;
     const from = result ? result.states : queries;
-    const next = retrievalStep(memories, space, from, spec);
+    const next = retrievalStep(memories, space, from, spec, step === 1 ? first : undefined);
     afterStep?.(step, { ...next, from });
     const largestMove = tf.max(next.change);
     const settled = (spec.tolerance ?? 0) > 0 && largestMove.dataSync()[0] < spec.tolerance!;

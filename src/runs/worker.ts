@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { adoptPools } from '../data/registry.ts';
 import { initBackend } from '../backend/select.ts';
-import { RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
+import { oneModelEach, RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
 import { retrieveBlock, type BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import { runCellTask } from './runOneCell.ts';
 import { shouldShare } from './parallel.ts';
@@ -22,17 +22,18 @@ const send = (message: WorkerMessage) => port.postMessage(message);
 /** Cells this worker is running (their blocks use its own tensors) and cells rebuilt for other workers' blocks. */
 const own = new Map<string, CellBlocks>();
 const rebuilt = new Map<string, RebuiltCell>();
-const waiting = new Map<number, { resolve(outcomes: BlockOutcome[]): void; reject(error: Error): void }>();
+const waiting = new Map<number, { resolve(outcomes: BlockOutcome[][]): void; reject(error: Error): void }>();
 let requests = 0;
 
 /** Hands a big cell's blocks to the pool (this worker takes its share of them while it waits). */
 const poolRunner: BlockRunner = {
-  run: async (jobs, cell) => {
-    if (!shouldShare(jobs)) return jobs.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.settings, job.block));
+  run: async (grouped, cell) => {
+    const { jobs, regroup } = oneModelEach(grouped);
+    if (!shouldShare(jobs)) return grouped.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.models, job.block));
     const share = cell.share();
     own.set(share.token, cell);
     const request = ++requests;
-    const outcomes = new Promise<BlockOutcome[]>((resolve, reject) => waiting.set(request, { resolve, reject }));
+    const outcomes = new Promise<BlockOutcome[][]>((resolve, reject) => waiting.set(request, { resolve, reject })).then(regroup);
     send({ kind: 'jobs', request, jobs: jobs.map((job) => ({ share, job })) });
     // a cell may go on computing (Stage I while its pixel models' blocks are out): setImmediate runs
     // only once this thread is back in its event loop, free to take blocks
@@ -41,7 +42,7 @@ const poolRunner: BlockRunner = {
   },
 };
 
-async function runJob({ share, job }: SharedJob): Promise<BlockOutcome> {
+async function runJob({ share, job }: SharedJob): Promise<BlockOutcome[]> {
   if (process.env.UHOP_DEBUG_JOBS) console.error(`job ${share.token} ${job.spaceId} ${job.block.start}+${job.block.size} own=${own.has(share.token)}`);
   let inputs = own.get(share.token)?.inputs(job.spaceId);
   if (!inputs) {
@@ -50,7 +51,7 @@ async function runJob({ share, job }: SharedJob): Promise<BlockOutcome> {
     if (!cell) rebuilt.set(share.token, (cell = new RebuiltCell(share, await loadPlugins(share.plugins))));
     inputs = cell.inputs(job.spaceId);
   }
-  return retrieveBlock(inputs, job.settings, job.block);
+  return retrieveBlock(inputs, job.models, job.block);
 }
 
 port.on('message', async (message: ToWorker) => {
@@ -67,7 +68,7 @@ port.on('message', async (message: ToWorker) => {
       return;
     }
     case 'job': {
-      let outcome: BlockOutcome | { error: string };
+      let outcome: BlockOutcome[] | { error: string };
       try {
         outcome = await runJob(message.job);
       } catch (error) {

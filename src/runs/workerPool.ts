@@ -82,7 +82,7 @@ export class WorkerPool {
       owner: number;
       id: number;
       jobs: SharedJob[];
-      outcomes: BlockOutcome[];
+      outcomes: BlockOutcome[][];
       remaining: number;
       error?: string;
     }

@@ -29,7 +29,7 @@ export interface SharedJob {
 export type ToWorker =
   | { kind: 'cell'; task: CellTask }
   | { kind: 'job'; id: number; job: SharedJob }
-  | { kind: 'jobs-done'; request: number; outcomes: BlockOutcome[]; error?: string }
+  | { kind: 'jobs-done'; request: number; outcomes: BlockOutcome[][]; error?: string }
   | { kind: 'release'; token: string }
   /** The data sets the main thread loaded, by pool identity (pixels on SharedArrayBuffers). */
   | { kind: 'pools'; pools: Array<[string, Pool]> };
@@ -41,4 +41,4 @@ export type WorkerMessage =
   | { kind: 'jobs'; request: number; jobs: SharedJob[] }
   /** The worker has returned to its event loop: it takes jobs while its requests are out. */
   | { kind: 'idle' }
-  | { kind: 'job-result'; id: number; outcome: BlockOutcome | { error: string } };
+  | { kind: 'job-result'; id: number; outcome: BlockOutcome[] | { error: string } };
