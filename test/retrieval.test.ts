@@ -5,6 +5,7 @@ import { queryScores, retrieve, type RetrievalSpec } from '../src/hopfield/retri
 import { linearSpace, pixelSpace } from '../src/hopfield/featureSpace.ts';
 import { errorPerQuery, meanOf, successRate } from '../src/metrics/retrievalError.ts';
 import { pairGeometry, retrievalEnds } from '../src/metrics/diagnostics.ts';
+import * as diagnostics from '../src/metrics/diagnostics.ts';
 import { runCell } from '../src/experiments/cell.ts';
 import { resolveConfig } from '../src/config/parity.ts';
 import { validateConfig } from '../src/config/load.ts';
@@ -184,5 +185,38 @@ test('models that score alike share their first step (one job): each record is t
     const record = records.find((r) => r.model === model.name)!;
     assert.deepEqual(record, alone.records[0], model.name);
     assert.deepEqual(trace?.filter((row) => row.model === model.name), alone.trace, `${model.name}: per-step trace`);
+  }
+});
+
+test('allFinite: false for a NaN or an infinity anywhere (each of the four running sums, the tail), true for the largest finite float32 values', () => {
+  const { allFinite } = diagnostics;
+  for (const n of [1, 4, 7, 8, 13]) {
+    for (let at = 0; at < n; at++) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const values = new Float32Array(n).fill(0.5);
+        values[at] = bad;
+        const tensor = tf.tensor1d(values);
+        assert.equal(allFinite(tensor), false, `n ${n}, ${bad} at ${at}`);
+        tensor.dispose();
+      }
+    }
+  }
+  const opposite = tf.tensor1d([Infinity, -Infinity, 1, 2, 3]);
+  const huge = tf.tensor1d(new Float32Array(1001).fill(3.4028234663852886e38));
+  assert.equal(allFinite(opposite), false, '+Inf and −Inf in different sums');
+  assert.equal(allFinite(huge), true, 'a float32 sum would overflow; the float64 sums do not');
+  tf.dispose([opposite, huge]);
+});
+
+test('frobeniusNorm: the bits of tfjs\'s sqrt(sum(square(x))) on this backend (the wasm path sums in place)', () => {
+  for (let t = 0; t < 40; t++) {
+    const count = 1 + Math.floor(rngFor('frobenius', 'size', t).next() * 300000);
+    const values = new Float32Array(count);
+    const rng = rngFor('frobenius', 'values', t);
+    for (let i = 0; i < count; i++) values[i] = (rng.next() - 0.5) * (t % 2 ? 40 : 0.02);
+    const matrix = tf.tensor2d(values, [1, count]);
+    const byOps = tf.tidy(() => tf.sqrt(tf.sum(tf.square(matrix))));
+    assert.equal(diagnostics.frobeniusNorm(matrix), byOps.dataSync()[0], `case ${t}, ${count} values`);
+    tf.dispose([matrix, byOps]);
   }
 });
