@@ -220,3 +220,25 @@ test('frobeniusNorm: the bits of tfjs\'s sqrt(sum(square(x))) on this backend (t
     tf.dispose([matrix, byOps]);
   }
 });
+
+test('logitGaps: the gaps of tfjs\'s topk then sub, ties, infinities and NaN rows included', () => {
+  const byTopk = (logits: tf.Tensor2D) =>
+    tf.tidy(() => {
+      const { values } = tf.topk(logits, 2);
+      return tf.sub(tf.slice(values, [0, 0], [-1, 1]), tf.slice(values, [0, 1], [-1, 1])).dataSync() as Float32Array;
+    });
+  const rng = rngFor('logit-gaps');
+  for (const [rows, columns] of [[3, 2], [17, 5], [40, 333]]) {
+    const values = new Float32Array(rows * columns).map(() => Math.round((rng.next() - 0.5) * 1e4) / (rng.next() < 0.5 ? 7 : 1e6));
+    values[1] = values[0]; // a tie at the top of row 0
+    values[columns] = Infinity;
+    values[columns + 1] = Infinity; // row 1: two infinities
+    if (rows > 2) values[2 * columns] = -Infinity;
+    const logits = tf.tensor2d(values, [rows, columns]);
+    assert.deepEqual(Array.from(diagnostics.logitGaps(logits)), Array.from(byTopk(logits)), `${rows} × ${columns}`);
+    logits.dispose();
+  }
+  const withNaN = tf.tensor2d([1, NaN, 3, 4, 2, 0], [2, 3]);
+  assert.deepEqual(Array.from(diagnostics.logitGaps(withNaN)).map(String), Array.from(byTopk(withNaN)).map(String), 'a NaN row: as topk orders it');
+  withNaN.dispose();
+});
