@@ -208,19 +208,6 @@ test('allFinite: false for a NaN or an infinity anywhere (each of the four runni
   tf.dispose([opposite, huge]);
 });
 
-test('frobeniusNorm: the bits of tfjs\'s sqrt(sum(square(x))) on this backend (the wasm path sums in place)', () => {
-  for (let t = 0; t < 40; t++) {
-    const count = 1 + Math.floor(rngFor('frobenius', 'size', t).next() * 300000);
-    const values = new Float32Array(count);
-    const rng = rngFor('frobenius', 'values', t);
-    for (let i = 0; i < count; i++) values[i] = (rng.next() - 0.5) * (t % 2 ? 40 : 0.02);
-    const matrix = tf.tensor2d(values, [1, count]);
-    const byOps = tf.tidy(() => tf.sqrt(tf.sum(tf.square(matrix))));
-    assert.equal(diagnostics.frobeniusNorm(matrix), byOps.dataSync()[0], `case ${t}, ${count} values`);
-    tf.dispose([matrix, byOps]);
-  }
-});
-
 test('logitGaps: the gaps of tfjs\'s topk then sub, ties, infinities and NaN rows included', () => {
   const byTopk = (logits: tf.Tensor2D) =>
     tf.tidy(() => {

@@ -51,7 +51,9 @@ interface ClosestPair {
 function closestPair(arrays: StepArrays, n: number): ClosestPair {
   const { gram, inverseNorms, simd } = arrays;
   for (let r = 0; r < n; r++) inverseNorms[r] = 1 / Math.max(Math.sqrt(Math.max(gram[r * n + r], 0)), 1e-12);
-  let [bestI, bestJ, bestCosine] = [0, 1, -Infinity];
+  let bestI = 0;
+  let bestJ = 1;
+  let bestCosine = -Infinity;
   for (let r = 0; r < n; r++) {
     const row = r * n;
     const scale = inverseNorms[r];

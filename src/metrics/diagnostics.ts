@@ -136,19 +136,8 @@ function halfUnitDistanceSq(rows: tf.Tensor2D, [a, b]: [number, number]): number
   return distSq / 2;
 }
 
-/**
- * Frobenius norm. On the wasm backend, read in place and summed here as its kernels do (each square
- * rounded to float32, one float32 running sum in order, a float32 root): the same bits, checked
- * against them in the tests, without the d × D_Φ square tensor (0.16 s per worker in a
- * configs/mnist.json run). Elsewhere, the backend's own ops.
- */
+/** Frobenius norm. */
 export function frobeniusNorm(matrix: tf.Tensor): number {
-  if (matrix.dtype === 'float32' && tf.getBackend() === 'wasm') {
-    const values = peekValues(matrix);
-    let sum = 0;
-    for (let i = 0; i < values.length; i++) sum = Math.fround(sum + Math.fround(values[i] * values[i]));
-    return Math.fround(Math.sqrt(sum));
-  }
   const norm = tf.tidy(() => tf.sqrt(tf.sum(tf.square(matrix))));
   const value = norm.dataSync()[0];
   norm.dispose();
@@ -237,12 +226,15 @@ export function allFinite(tensor: tf.Tensor): boolean {
 /**
  * Whether the float64 sum of the values is finite: a sum of float32 values cannot overflow a
  * double (n · 3.4e38 stays far below 1.8e308), so it is NaN or ±Inf exactly when a value is. Four
- * sums side by side: one chain of dependent adds had been 2.5× slower (0.27 s per worker in a
- * configs/mnist.json run).
+ * sums side by side, in four plain variables: one chain of dependent adds was 2.5× slower, and the
+ * four taken from an array literal (`let [a, b, c, d] = …`) 3–4× slower again.
  */
 function everyFinite(values: Float32Array): boolean {
   const n = values.length;
-  let [a, b, c, d] = [0, 0, 0, 0];
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
     a += values[i];
