@@ -29,3 +29,20 @@ export function peekValues(tensor: tf.Tensor): Float32Array {
   if (tensor.dtype === 'float32' && tf.getBackend() === 'wasm') return heapView(tf.backend() as unknown as WasmBackend, tensor);
   return tensor.dataSync() as Float32Array;
 }
+
+/**
+ * A float32 tensor whose values `write` puts in place once, before any op reads them: on the wasm
+ * backend straight into the heap memory the tensor will own (no JS array, no copy; `write` must
+ * make no tensor meanwhile), elsewhere through a JS array.
+ */
+export function writtenTensor2d(rows: number, columns: number, write: (out: Float32Array) => void): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') {
+    const values = new Float32Array(rows * columns);
+    write(values);
+    return tf.tensor2d(values, [rows, columns]);
+  }
+  const backend = tf.backend() as unknown as WasmBackend;
+  const info = backend.makeOutput([rows, columns], 'float32');
+  write(heapView(backend, info));
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor2D;
+}

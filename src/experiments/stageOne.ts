@@ -3,7 +3,8 @@ import { tf } from '../backend/tf.ts';
 import type { ResolvedConfig } from '../config/parity.ts';
 import { UserError } from '../errors.ts';
 import { rngFor } from '../random/prng.ts';
-import { initialWeightsT } from '../featuremap/linear.ts';
+import { initialWeightsInto } from '../featuremap/linear.ts';
+import { peekValues, writtenTensor2d } from '../backend/heap.ts';
 import { trainFeatureMap, type StageIResult } from '../featuremap/train.ts';
 import { linearSpace, type FeatureSpace } from '../hopfield/featureSpace.ts';
 import { allFinite, frobeniusNorm, pairGeometry } from '../metrics/diagnostics.ts';
@@ -69,8 +70,8 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
   const rows = options.bias ? dim + 1 : dim;
   // a D_Φ grid adds D_Φ to the stream's name; without one, the stream is the same as before grids existed
   const stream = cell.featureDim ? [cell.seed, cell.memories, cell.featureDim] : [cell.seed, cell.memories];
-  const init = initialWeightsT(dim, featureDim, options, rngFor(...stream, 'phi-init'));
-  const weightsT0 = tf.tensor2d(init, [rows, featureDim]);
+  // W₀ᵀ drawn straight into the tensor's memory (no JS array, no copy: 2.4 MB per cell of configs/mnist.json)
+  const weightsT0 = writtenTensor2d(rows, featureDim, (out) => initialWeightsInto(dim, featureDim, options, rngFor(...stream, 'phi-init'), out));
   // with a bias, inputs carry a trailing 1 and Wᵀ's last row is b: Φ(x) = [x, 1] · [Wᵀ; b]
   const inputs = options.bias ? tf.concat([memories, tf.ones([cell.memories, 1])], 1) : tf.clone(memories);
   const initialFeatures = tf.matMul(inputs, weightsT0) as tf.Tensor2D;
@@ -80,9 +81,10 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
   const train = tf.slice(inputs, [0, 0], [trainCount, rows]) as tf.Tensor2D;
   // trained on every memory, the checkpoint before any step is Φ₀'s geometry, already measured
   // (the same product of the same values); a d_Φ × M product saved (4 % of a 5,000-memory cell)
-  const initialValues = trainCount === cell.memories ? init : null;
+  const trainedOnAll = trainCount === cell.memories;
   const deltaMin = (weightsT: tf.Tensor2D) => {
-    if (initialValues && sameValues(weightsT.dataSync() as Float32Array, initialValues)) return initial.deltaMin;
+    // W₀ᵀ's values read in place after the copy of Wᵀ's: no op in between moves the heap
+    if (trainedOnAll && sameValues(weightsT.dataSync() as Float32Array, peekValues(weightsT0))) return initial.deltaMin;
     const features = tf.matMul(train, weightsT) as tf.Tensor2D;
     const value = pairGeometry(features).deltaMin;
     features.dispose();

@@ -15,11 +15,15 @@ export interface InitOptions {
  * and training use; with a bias, b_0 is appended as a last row ((d + 1) × D_Φ).
  */
 export function initialWeightsT(inputDim: number, featureDim: number, options: InitOptions, rng: Rng): Float32Array {
+  const rows = options.bias ? inputDim + 1 : inputDim;
+  return initialWeightsInto(inputDim, featureDim, options, rng, new Float32Array(rows * featureDim));
+}
+
+/** initialWeightsT written into `wT` (all of it: (d + 1) × D_Φ with a bias), which is returned. */
+export function initialWeightsInto(inputDim: number, featureDim: number, options: InitOptions, rng: Rng, wT: Float32Array): Float32Array {
   const std = options.init === 'kaiming-normal' ? Math.sqrt(2 / inputDim) : options.initStd;
   // W itself is only read by the transpose: a scratch slot, not a fresh buffer per cell
   const w = fillNormal(rng, scratchFloat32('phi-init/w', featureDim * inputDim), std);
-  const rows = options.bias ? inputDim + 1 : inputDim;
-  const wT = new Float32Array(rows * featureDim);
   transposeInto(w, featureDim, inputDim, wT);
   if (options.bias) {
     const bound = 1 / Math.sqrt(inputDim);

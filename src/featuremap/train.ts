@@ -8,7 +8,7 @@ import { tf } from '../backend/tf.ts';
 import { permutation, type Rng } from '../random/prng.ts';
 import { gemm64 } from '../backend/gemm64.ts';
 import { copyRows } from '../backend/rows.ts';
-import { peekValues } from '../backend/heap.ts';
+import { peekValues, writtenTensor2d } from '../backend/heap.ts';
 import { scratchFloat64 } from '../backend/scratch.ts';
 import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossName, type StageIObjective } from './losses.ts';
 import { trainMaxLossSgd } from './maxLossSgd.ts';
@@ -137,13 +137,11 @@ function objectiveFor(x: tf.Tensor2D, options: StageIOptions): TrainingObjective
 }
 
 /**
- * a − b, each difference rounded to float32. A loop of its own: in the trainer, the loop got the
- * trainer optimised, and each cell's options object (a map of its own) deoptimised it again.
+ * out = a − b, each difference rounded to float32. A loop of its own: in the trainer, the loop got
+ * the trainer optimised, and each cell's options object (a map of its own) deoptimised it again.
  */
-function differenceToFloat32(a: Float64Array, b: Float64Array): Float32Array {
-  const out = new Float32Array(a.length);
+function differenceInto(a: Float64Array, b: Float64Array, out: Float32Array): void {
   for (let index = 0; index < a.length; index++) out[index] = a[index] - b[index];
-  return out;
 }
 
 /**
@@ -173,7 +171,7 @@ function trainMaxLossFused(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D, ful
     plateau: options.plateau,
   });
   const change = gemm64(x, coefficients, rows, n, featureDim, true, false, scratchFloat64('max-loss/change', rows * featureDim));
-  const weightsT = tf.tensor2d(differenceToFloat32(w0, change), [rows, featureDim]);
+  const weightsT = writtenTensor2d(rows, featureDim, (out) => differenceInto(w0, change, out));
   // the max loss is 2t(cos_max − 1): Δ_min = 1 − cos_max of each step comes with it; the last is measured
   const checkpoints: StageICheckpoint[] = [];
   if (options.curve) {
