@@ -148,3 +148,17 @@ test('uhop run configs/mnist.json writes stage1.csv (101 rows per cell at 100 ep
   assert.equal(baseline.status, 0, baseline.stderr);
   assert.equal(existsSync(join(plain, 'stage1.csv')), false, 'no trained Φ: no stage1.csv');
 });
+
+test('Stage I leaves no tensor behind once its result is disposed (with and without a bias row)', async () => {
+  const { runStageOne } = await import('../src/experiments/stageOne.ts');
+  for (const bias of [false, true]) {
+    const config = resolveConfig(
+      validateConfig({ name: 'leak', dataset: { name: 'synthetic-sphere', dim: 8, count: 50, seed: 1 }, memories: [10], seeds: 1, models: [{ name: 'u', featureMap: true }], featureMap: { epochs: 3, lr: 0.1, bias } }, 'leak'),
+    );
+    const memories = tf.randomNormal([10, 8]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    runStageOne(config, memories, 8, { memories: 10, seed: 1 }).dispose();
+    assert.equal(tf.memory().numTensors, before, `bias ${bias}`);
+    memories.dispose();
+  }
+});

@@ -73,11 +73,13 @@ export function runStageOne(config: ResolvedConfig, memories: tf.Tensor2D, dim: 
   // W₀ᵀ drawn straight into the tensor's memory (no JS array, no copy: 2.4 MB per cell of configs/mnist.json)
   const weightsT0 = writtenTensor2d(rows, featureDim, (out) => initialWeightsInto(dim, featureDim, options, rngFor(...stream, 'phi-init'), out));
   // with a bias, inputs carry a trailing 1 and Wᵀ's last row is b: Φ(x) = [x, 1] · [Wᵀ; b]
-  const inputs = options.bias ? tf.concat([memories, tf.ones([cell.memories, 1])], 1) : tf.clone(memories);
+  const inputs = options.bias ? tf.tidy(() => tf.concat([memories, tf.ones([cell.memories, 1])], 1)) : tf.clone(memories);
   const initialFeatures = tf.matMul(inputs, weightsT0) as tf.Tensor2D;
   const initial = pairGeometry(initialFeatures);
   initialFeatures.dispose();
-  const wNormInit = frobeniusNorm(tf.slice(weightsT0, [0, 0], [dim, featureDim]));
+  const w0 = options.bias ? (tf.slice(weightsT0, [0, 0], [dim, featureDim]) as tf.Tensor2D) : weightsT0;
+  const wNormInit = frobeniusNorm(w0);
+  if (w0 !== weightsT0) w0.dispose();
   const train = tf.slice(inputs, [0, 0], [trainCount, rows]) as tf.Tensor2D;
   // trained on every memory, the checkpoint before any step is Φ₀'s geometry, already measured
   // (the same product of the same values); a d_Φ × M product saved (4 % of a 5,000-memory cell)
