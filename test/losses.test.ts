@@ -123,3 +123,24 @@ test('fused log-sum-exp: value and gradient equal a plain-JS computation, −∞
   assertClose(grads[x.name].dataSync(), flat.map((v) => 3 * Math.exp(v - lse)), 1e-6, 'gradient = dy · softmax');
   tf.dispose([x, value, ...Object.values(grads)]);
 });
+
+test('the fused Adam step: the weights of tfjs\'s AdamOptimizer, bit for bit, over many steps (gradients of every scale, zeros, signs)', async () => {
+  const { adamFor } = await import('../src/featuremap/adam.ts');
+  for (const [rows, columns, lr] of [[7, 5, 0.1], [33, 17, 0.001], [785, 3, 3]] as const) {
+    const start = normalArray(rngFor('adam', 'start', rows), rows * columns);
+    const fused = tf.variable(tf.tensor2d(start, [rows, columns]));
+    const reference = tf.variable(tf.tensor2d(start, [rows, columns]));
+    const [ours, theirs] = [adamFor(lr), adamFor(lr, { tfjs: true })];
+    for (let step = 0; step < 40; step++) {
+      const scale = [1e-6, 1, 1e3, 0][step % 4];
+      const gradient = tf.tensor2d(normalArray(rngFor('adam', 'gradient', rows, step), rows * columns, scale || 1).map((g) => g * scale), [rows, columns]);
+      ours.step(fused, gradient);
+      theirs.step(reference, gradient);
+      gradient.dispose();
+    }
+    assert.deepEqual(fused.dataSync(), reference.dataSync(), `${rows} × ${columns}, lr ${lr}`);
+    ours.dispose();
+    theirs.dispose();
+    tf.dispose([fused, reference]);
+  }
+});

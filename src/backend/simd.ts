@@ -1,9 +1,10 @@
 /**
- * Float64 inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost: the
- * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, and the l1 scores
- * (sparse and dense queries). Each lane does the JavaScript loop's own operations in its order
- * (f64x2 add, sub, mul, abs are IEEE per lane, and nothing is fused), so the results are the same
- * bits; the tests hold both loops side by side.
+ * Inner loops in WebAssembly SIMD, for the places where scalar JavaScript is the cost: the
+ * max-loss Stage I's rank-4 Gram update, closest-pair scan and feature moves, the l1 scores
+ * (sparse and dense queries), all in float64, and Adam's float32 step. Each lane does the
+ * JavaScript loop's (or tfjs kernel's) own operations in its order (f64x2 and f32x4 add, sub,
+ * mul, div, sqrt, abs are IEEE per lane, and nothing is fused), so the results are the same bits;
+ * the tests hold both side by side.
  * The module is a few hundred bytes assembled here, so there is no build step and no binary file.
  * Where WebAssembly SIMD is missing, `simdKernels()` is null and the callers keep their loops.
  */
@@ -64,6 +65,12 @@ const f64x2Sub = op.simd(0xf1);
 const f64x2Mul = op.simd(0xf2);
 const f64x2Gt = op.simd(0x4a);
 const bitselect = op.simd(0x52);
+const f32x4Splat = op.simd(0x13);
+const f32x4Sqrt = op.simd(0xe3);
+const f32x4Add = op.simd(0xe4);
+const f32x4Mul = op.simd(0xe6);
+const f32x4Div = op.simd(0xe7);
+const loadF32 = [0x2a, 2, 0];
 const v128Const = (a: number, b: number) => op.simd(0x0c, ...new Uint8Array(Float64Array.of(a, b).buffer));
 const locals = (groups: Array<[number, number]>) => vec(groups.map(([count, type]) => [...uleb(count), type]));
 
@@ -226,19 +233,57 @@ function l1DenseBody(): number[] {
   return [...locals([[4, I32], [2, V128]]), ...op.get(dim4), ...op.i32(4), ...op.mul, ...op.set(end), ...loopUpTo(c, op.get(count), outer, 1), 0x0b];
 }
 
+/**
+ * adam(g, w, m, v, out, count4, c): one Adam step over the first count4 values (a multiple of 4)
+ * of f32 arrays, four at a time, in tfjs's AdamOptimizer's float32 ops (each f32x4 op is IEEE per
+ * lane, nothing fused): m ← m·β₁ + g·k₁, v ← v·β₂ + (g·g)·k₂, out = ((m / c₁) / (√(v / c₂) + ε))·r + w,
+ * with c (8 f32) = β₁, β₂, k₁, k₂, c₁, c₂, ε, r.
+ */
+function adamBody(): number[] {
+  const [g, w, m, v, out, count4, c] = [0, 1, 2, 3, 4, 5, 6];
+  const [i, end, beta1, beta2, keep1, keep2, correction1, correction2, epsilon, rate, gv, mv, vv] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const constant = (index: number, local: number) => [...op.get(c), ...op.i32(4 * index), ...op.add, ...loadF32, ...f32x4Splat, ...op.set(local)];
+  const inner = [
+    ...address(g, i), ...v128Load, ...op.set(gv),
+    // m' = m·β₁ + g·k₁, stored
+    ...op.get(m), ...op.get(i), ...op.add,
+    ...address(m, i), ...v128Load, ...op.get(beta1), ...f32x4Mul, ...op.get(gv), ...op.get(keep1), ...f32x4Mul, ...f32x4Add, ...op.set(mv),
+    ...op.get(mv), ...v128Store,
+    // v' = v·β₂ + (g·g)·k₂, stored
+    ...op.get(v), ...op.get(i), ...op.add,
+    ...address(v, i), ...v128Load, ...op.get(beta2), ...f32x4Mul, ...op.get(gv), ...op.get(gv), ...f32x4Mul, ...op.get(keep2), ...f32x4Mul, ...f32x4Add, ...op.set(vv),
+    ...op.get(vv), ...v128Store,
+    // out = ((m' / c₁) / (√(v' / c₂) + ε))·r + w
+    ...address(out, i),
+    ...op.get(mv), ...op.get(correction1), ...f32x4Div,
+    ...op.get(vv), ...op.get(correction2), ...f32x4Div, ...f32x4Sqrt, ...op.get(epsilon), ...f32x4Add,
+    ...f32x4Div, ...op.get(rate), ...f32x4Mul,
+    ...address(w, i), ...v128Load, ...f32x4Add,
+    ...v128Store,
+  ];
+  return [
+    ...locals([[2, I32], [11, V128]]),
+    ...constant(0, beta1), ...constant(1, beta2), ...constant(2, keep1), ...constant(3, keep2),
+    ...constant(4, correction1), ...constant(5, correction2), ...constant(6, epsilon), ...constant(7, rate),
+    ...op.get(count4), ...op.i32(16), ...op.mul, ...op.set(end),
+    ...loopUpTo(i, op.get(end), inner, 16),
+    0x0b,
+  ];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const functionType = (params: number[]) => [0x60, ...vec(params.map((type) => [type])), 0];
   const sevenI32 = functionType([I32, I32, I32, I32, I32, I32, I32]);
   const closestRowType = functionType([I32, I32, F64, I32, I32]);
   const axpy2Type = functionType([I32, I32, I32, F64, F64, I32]);
   const sixI32 = functionType([I32, I32, I32, I32, I32, I32]);
-  const bodies = [gramUpdateBody(), l1OverlapsBody(), closestRowBody(), axpy2Body(), l1DenseBody()];
+  const bodies = [gramUpdateBody(), l1OverlapsBody(), closestRowBody(), axpy2Body(), l1DenseBody(), adamBody()];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([sevenI32, closestRowType, axpy2Type, sixI32])),
-    ...section(3, vec([[0], [0], [1], [2], [3]])),
+    ...section(3, vec([[0], [0], [1], [2], [3], [0]])),
     ...section(5, vec([[0x01, ...uleb(1), ...uleb(65536)]])), // memory: 1 page, up to 4 GiB
-    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1], [...name('closestRow'), 0x00, 2], [...name('axpy2'), 0x00, 3], [...name('l1Dense'), 0x00, 4]])),
+    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('gramUpdate'), 0x00, 0], [...name('l1Overlaps'), 0x00, 1], [...name('closestRow'), 0x00, 2], [...name('axpy2'), 0x00, 3], [...name('l1Dense'), 0x00, 4], [...name('adam'), 0x00, 5]])),
     ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ]);
 }
@@ -257,6 +302,8 @@ export interface SimdKernels {
   axpy2(y: number, x1: number, x2: number, a: number, b: number, even: number): void;
   /** See l1DenseBody. */
   l1Dense(q: number, memories: number, count: number, dim4: number, rowBytes: number, out: number): void;
+  /** See adamBody. */
+  adam(g: number, w: number, m: number, v: number, out: number, count4: number, c: number): void;
   /**
    * Room for arrays of these byte sizes, each 16-aligned, from byte 0 of the memory (earlier views are
    * then invalid: one user at a time). Returns each array's byte offset, or null above
@@ -298,6 +345,7 @@ export function simdKernels(): SimdKernels | null {
     closestRow: exports.closestRow,
     axpy2: exports.axpy2,
     l1Dense: exports.l1Dense,
+    adam: exports.adam,
     reserve(sizes) {
       const offsets: number[] = [];
       let end = 0;

@@ -14,6 +14,7 @@ import { stageIObjective, UNIFORMITY_T, type LossOptions, type SeparationLossNam
 import { trainMaxLossSgd } from './maxLossSgd.ts';
 import { tiledObjective } from './tiledLoss.ts';
 import { fusedMaxLossApplies } from './solverChoice.ts';
+import { adamFor } from './adam.ts';
 
 export interface StageIOptions extends LossOptions {
   loss: SeparationLossName;
@@ -193,7 +194,7 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
     return result;
   }
   const weightsT = tf.variable(initialWeightsT, true, undefined, 'float32');
-  const adam = options.optimizer === 'adam' ? tf.train.adam(options.lr) : null;
+  const adam = options.optimizer === 'adam' ? adamFor(options.lr) : null;
   const losses: number[] = [];
   let step = 0;
   let best = Infinity;
@@ -218,7 +219,7 @@ export function trainFeatureMap(train: tf.Tensor2D, initialWeightsT: tf.Tensor2D
       if (adam) {
         const { value, gradient } = objective.valueAndGradient(weightsT, 1);
         epochLoss += value;
-        adam.applyGradients([{ name: weightsT.name, tensor: gradient }]);
+        adam.step(weightsT, gradient);
         gradient.dispose();
       } else {
         const lr = learningRateAt(step, options);
