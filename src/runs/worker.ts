@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { adoptPools } from '../data/registry.ts';
 import { initBackend } from '../backend/select.ts';
-import { oneModelEach, RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
+import { localRunner, oneModelEach, RebuiltCell, type BlockRunner, type CellBlocks } from '../experiments/blockRunner.ts';
 import { retrieveBlock, type BlockOutcome } from '../experiments/retrieveInBlocks.ts';
 import { runCellTask } from './runOneCell.ts';
 import { shouldShare } from './parallel.ts';
@@ -29,7 +29,7 @@ let requests = 0;
 const poolRunner: BlockRunner = {
   run: async (grouped, cell) => {
     const { jobs, regroup } = oneModelEach(grouped);
-    if (!shouldShare(jobs)) return grouped.map((job) => retrieveBlock(cell.inputs(job.spaceId), job.models, job.block));
+    if (!shouldShare(jobs)) return localRunner.run(grouped, cell);
     const share = cell.share();
     own.set(share.token, cell);
     const request = ++requests;
