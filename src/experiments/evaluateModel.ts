@@ -84,7 +84,9 @@ function scoreGroups(models: WithSpec[], context: CellContext): WithSpec[][] {
   const groups = new Map<string, WithSpec[]>();
   models.forEach((entry, i) => {
     const key = firstScoresKey(entry.model, entry.spec, context) ?? `alone ${i}`;
-    groups.set(key, [...(groups.get(key) ?? []), entry]);
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
   });
   return [...groups.values()];
 }
